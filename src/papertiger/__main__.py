@@ -1,0 +1,5 @@
+"""`python -m papertiger`."""
+
+from papertiger.cli import main
+
+main()

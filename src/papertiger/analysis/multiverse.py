@@ -1,0 +1,94 @@
+"""The multiverse table: metric × subset × test → p-value, so a reader sees how much the
+conclusion depends on analysis choices."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from papertiger.analysis import stats
+from papertiger.analysis.compare import lab_tests
+from papertiger.analysis.results import METRIC_COLUMNS, TestResult
+from papertiger.analysis.subsets import Selection, select
+
+MULTIVERSE_COLUMNS = [
+    "metric",
+    "subset",
+    "n_a",
+    "n_b",
+    "difference",
+    "test",
+    "alternative",
+    "statistic",
+    "p_value",
+]
+
+
+def standard_subsets(
+    current: Selection, fresh_released: dt.date | None
+) -> list[tuple[str, Selection]]:
+    """All models, the user's selection (if any), frontier 5, old ≥ 50, cutoff filter."""
+    subsets = [("all models", Selection())]
+    if current != Selection():
+        subsets.append((f"selected: {current.describe()}", current))
+    subsets.append(("frontier 5 per group", Selection(frontier=5)))
+    subsets.append(("old ≥ 50", Selection(min_old=50.0)))
+    if fresh_released is not None:
+        subsets.append(
+            (f"cutoff before {fresh_released.isoformat()}", Selection(trained_before=fresh_released))
+        )
+    return subsets
+
+
+def _rows_for(
+    frame: pd.DataFrame, metric: str, group_by: str, pair: tuple[str, str]
+) -> list[TestResult]:
+    column = METRIC_COLUMNS[metric]
+    a = frame[frame[group_by].astype(str) == pair[0]][column].astype(float).dropna().to_numpy()
+    b = frame[frame[group_by].astype(str) == pair[1]][column].astype(float).dropna().to_numpy()
+    if len(a) < 2 or len(b) < 2:
+        return []
+    return [*stats.compare_tests(a, b, metric=metric), *lab_tests(frame, metric, group_by, pair)]
+
+
+def multiverse(
+    frame: pd.DataFrame,
+    group_by: str,
+    pair: tuple[str, str],
+    subsets: list[tuple[str, Selection]],
+) -> pd.DataFrame:
+    """Every test on every metric in every subset; subsets too small are listed with n."""
+    rows = []
+    for label, selection in subsets:
+        sub = select(frame, selection, group_by).frame
+        n_a = int((sub[group_by].astype(str) == pair[0]).sum())
+        n_b = int((sub[group_by].astype(str) == pair[1]).sum())
+        for metric in METRIC_COLUMNS:
+            column = METRIC_COLUMNS[metric]
+            means = [
+                sub[sub[group_by].astype(str) == g][column].astype(float).mean() for g in pair
+            ]
+            diff = float(means[0] - means[1]) if n_a and n_b else np.nan
+            results = _rows_for(sub, metric, group_by, pair)
+            if not results:
+                rows.append(_row(metric, label, n_a, n_b, diff, None))
+            rows.extend(_row(metric, label, n_a, n_b, diff, r) for r in results)
+    return pd.DataFrame(rows, columns=MULTIVERSE_COLUMNS)
+
+
+def _row(
+    metric: str, subset: str, n_a: int, n_b: int, diff: float, result: TestResult | None
+) -> dict[str, object]:
+    return {
+        "metric": metric,
+        "subset": subset,
+        "n_a": n_a,
+        "n_b": n_b,
+        "difference": diff,
+        "test": result.name if result else "(too few models)",
+        "alternative": result.alternative if result else "",
+        "statistic": result.statistic if result else np.nan,
+        "p_value": result.p_value if result else np.nan,
+    }

@@ -1,0 +1,108 @@
+"""`papertiger report`: the shrinkage analysis of published scores (or a results store)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from papertiger.analysis import ReportOptions, Selection, analyse
+from papertiger.cli.app import app
+from papertiger.errors import ConfigError
+from papertiger.published import load_scores
+from papertiger.report import print_report, save_figures, to_csv, to_json, to_markdown, write_html
+
+
+class Format(str, Enum):
+    """Output formats on stdout."""
+
+    rich = "rich"
+    md = "md"
+    csv = "csv"
+    json = "json"
+
+
+class MetricName(str, Enum):
+    """Fall metrics for the group comparison."""
+
+    pct = "pct"
+    pp = "pp"
+    logit = "logit"
+
+
+def _date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"--trained-before: not an ISO date (YYYY-MM-DD): {value!r}") from None
+
+
+def _pair(value: str | None) -> tuple[str, str] | None:
+    if value is None:
+        return None
+    parts = [p.strip() for p in value.split(",")]
+    if len(parts) != 2 or not all(parts):
+        raise ConfigError("--compare takes two group names separated by a comma, e.g. Chinese,Western")
+    return parts[0], parts[1]
+
+
+@app.command()
+def report(  # noqa: PLR0913 - a CLI command mirrors its flags
+    sources: Annotated[list[Path] | None, typer.Argument(help="CSV files of published scores (default: the embedded AIME table).")] = None,
+    metric: Annotated[MetricName, typer.Option(help="Fall metric for the group comparison.")] = MetricName.pct,
+    frontier: Annotated[int | None, typer.Option(help="Keep the top N models per group by old score.")] = None,
+    min_old: Annotated[float | None, typer.Option(help="Keep models whose old score is at least X.")] = None,
+    trained_before: Annotated[str | None, typer.Option(help="Keep models whose training cutoff is known and before DATE.")] = None,
+    exclude: Annotated[list[str] | None, typer.Option(help="Leave out a model (repeatable).")] = None,
+    group_by: Annotated[str, typer.Option(help="Metadata column that defines the groups.")] = "group",
+    compare: Annotated[str | None, typer.Option(help="The two groups to compare, 'A,B' (A − B).")] = None,
+    old: Annotated[str | None, typer.Option(help="Column (wide CSV) or benchmark value (long CSV) of the old version.")] = None,
+    fresh: Annotated[str | None, typer.Option(help="Column or benchmark value of the fresh version.")] = None,
+    output: Annotated[Format, typer.Option("--format", help="Output on stdout.")] = Format.rich,
+    html: Annotated[Path | None, typer.Option(help="Write a self-contained HTML report to PATH.")] = None,
+    figures: Annotated[Path | None, typer.Option(help="Write each figure as PNG and SVG into DIR.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed for bootstrap and Monte Carlo.")] = 0,
+) -> None:
+    """Per-model falls, group means, group tests, and the multiverse of choices."""
+    table = load_scores(sources or [], old=old, fresh=fresh)
+    options = ReportOptions(
+        metric=metric.value,
+        group_by=group_by,
+        compare=_pair(compare),
+        selection=Selection(
+            frontier=frontier,
+            min_old=min_old,
+            trained_before=_date(trained_before),
+            exclude=tuple(exclude or ()),
+        ),
+        seed=seed,
+    )
+    result = analyse(table, options)
+    _emit(result, output)
+    if html is not None:
+        path = write_html(result, html)
+        typer.echo(f"wrote {path}", err=True)
+    if figures is not None:
+        for path in save_figures(result, figures):
+            typer.echo(f"wrote {path}", err=True)
+
+
+def _emit(result: object, output: Format) -> None:
+    from papertiger.analysis.results import ShrinkageReport
+
+    assert isinstance(result, ShrinkageReport)
+    if output is Format.rich:
+        print_report(result, Console(width=max(Console().width, 110)))
+    elif output is Format.md:
+        sys.stdout.write(to_markdown(result))
+    elif output is Format.csv:
+        sys.stdout.write(to_csv(result))
+    else:
+        sys.stdout.write(to_json(result))

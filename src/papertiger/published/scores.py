@@ -1,0 +1,288 @@
+"""Read score tables from CSV (wide or long form) with errors that name file, line, column.
+
+Wide form: one row per model, a `model` column and one column per benchmark version
+(`old`/`fresh`, `aime2024`/`aime2025`, or any two named with `old=` and `fresh=`).
+Long form: `model`, `benchmark` (or `version`), `score`; one row per model and version.
+Optional metadata columns (`group`/`origin`, `lab`/`developer`, `lineage`, `released`,
+`training_cutoff`, ...) are kept and merged with the embedded metadata by model name.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from papertiger.errors import InputError
+from papertiger.published.embedded import EMBEDDED_NAME, embedded_metadata, embedded_scores
+from papertiger.published.groups import KNOWN_GROUPS, normalise_group
+
+_ALIASES = {"origin": "group", "developer": "lab", "name": "model", "cutoff": "training_cutoff"}
+_WIDE_PAIRS = (("old", "fresh"), ("aime2024", "aime2025"), ("old_score", "fresh_score"))
+_LONG_VERSION = ("benchmark", "version")
+_DATES = ("released", "training_cutoff")
+
+
+@dataclass(frozen=True)
+class ScoreTable:
+    """Model-level scores on an old and a fresh benchmark version, with metadata."""
+
+    frame: pd.DataFrame
+    source: str
+    old_label: str = "old"
+    fresh_label: str = "fresh"
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass
+class _Rows:
+    path: str
+    header: list[str]
+    rows: list[tuple[int, dict[str, str]]]
+
+
+def _read_rows(path: Path) -> _Rows:
+    try:
+        handle = path.open(newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path=str(path)) from exc
+    with handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames is None:
+            raise InputError("empty file, expected a CSV header", path=str(path), line=1)
+        header = [_ALIASES.get(h.strip().lower(), h.strip()) for h in reader.fieldnames]
+        rows = []
+        for raw in reader:
+            values = [v if isinstance(v, str) else "" for v in raw.values()]
+            if not any(v.strip() for v in values):
+                continue
+            rows.append((reader.line_num, dict(zip(header, values, strict=False))))
+    if "model" not in header:
+        raise InputError("missing required column", path=str(path), line=1, field="model")
+    return _Rows(str(path), header, rows)
+
+
+def _score(text: str, rows: _Rows, line: int, column: str) -> float:
+    try:
+        value = float(text.strip().rstrip("%"))
+    except ValueError:
+        raise InputError(
+            f"not a number: {text.strip()!r}", path=rows.path, line=line, field=column
+        ) from None
+    if not math.isfinite(value) or not 0.0 <= value <= 100.0:
+        raise InputError(
+            f"score {value:g} outside 0-100 (scores are percentages)",
+            path=rows.path,
+            line=line,
+            field=column,
+        )
+    return value
+
+
+def _pick_wide(rows: _Rows, old: str | None, fresh: str | None) -> tuple[str, str]:
+    if old or fresh:
+        for name in (old, fresh):
+            if name is None or name not in rows.header:
+                raise InputError(
+                    f"missing score column (columns: {', '.join(rows.header)})",
+                    path=rows.path,
+                    line=1,
+                    field=name or "?",
+                )
+        return old or "", fresh or ""
+    for pair in _WIDE_PAIRS:
+        if all(p in rows.header for p in pair):
+            return pair
+    raise InputError(
+        "no score columns found: expected 'old' and 'fresh' (or 'aime2024' and 'aime2025'), "
+        "long form 'benchmark' + 'score', or name them with --old/--fresh",
+        path=rows.path,
+        line=1,
+        field="old",
+    )
+
+
+def _wide(rows: _Rows, old: str | None, fresh: str | None) -> tuple[pd.DataFrame, str, str]:
+    old_col, fresh_col = _pick_wide(rows, old, fresh)
+    records, seen = [], {}
+    for line, row in rows.rows:
+        name = row.get("model", "").strip()
+        if not name:
+            raise InputError("empty model name", path=rows.path, line=line, field="model")
+        if name in seen:
+            raise InputError(
+                f"duplicate model {name!r} (first on line {seen[name]})",
+                path=rows.path,
+                line=line,
+                field="model",
+            )
+        seen[name] = line
+        rec = {k: v.strip() for k, v in row.items() if k not in (old_col, fresh_col)}
+        rec["old"] = _score(row.get(old_col, ""), rows, line, old_col)
+        rec["fresh"] = _score(row.get(fresh_col, ""), rows, line, fresh_col)
+        rec["_line"] = line
+        records.append(rec)
+    return pd.DataFrame.from_records(records), old_col, fresh_col
+
+
+def _long(rows: _Rows, old: str | None, fresh: str | None) -> tuple[pd.DataFrame, str, str]:
+    version_col = next(c for c in _LONG_VERSION if c in rows.header)
+    if "score" not in rows.header:
+        raise InputError("missing required column", path=rows.path, line=1, field="score")
+    versions = sorted({r[version_col].strip() for _, r in rows.rows})
+    if old is None and fresh is None:
+        if len(versions) != 2:
+            raise InputError(
+                f"{len(versions)} benchmark versions ({', '.join(versions)}); "
+                "name the pair with --old and --fresh",
+                path=rows.path,
+                line=1,
+                field=version_col,
+            )
+        old, fresh = versions
+    wanted = {old: "old", fresh: "fresh"}
+    by_model: dict[str, dict[str, object]] = {}
+    for line, row in rows.rows:
+        role = wanted.get(row[version_col].strip())
+        if role is None:
+            continue
+        name = row.get("model", "").strip()
+        if not name:
+            raise InputError("empty model name", path=rows.path, line=line, field="model")
+        rec = by_model.setdefault(name, {"_line": line})
+        if role in rec:
+            raise InputError(
+                f"duplicate model {name!r} for {row[version_col].strip()!r}",
+                path=rows.path,
+                line=line,
+                field="model",
+            )
+        rec[role] = _score(row["score"], rows, line, "score")
+        skip = {version_col, "score"}
+        for key, value in row.items():
+            if key not in skip and value.strip():
+                rec.setdefault(key, value.strip())
+    for name, rec in by_model.items():
+        for role, label in (("old", old), ("fresh", fresh)):
+            if role not in rec:
+                raise InputError(
+                    f"model {name!r} has no score for {label!r}",
+                    path=rows.path,
+                    line=int(str(rec["_line"])),
+                    field=version_col,
+                )
+    return pd.DataFrame.from_records(list(by_model.values())), str(old), str(fresh)
+
+
+def _check_groups(frame: pd.DataFrame, path: str) -> pd.DataFrame:
+    if "group" not in frame.columns:
+        return frame
+    groups = []
+    for line, value in zip(frame["_line"], frame["group"], strict=True):
+        if value is None or (isinstance(value, float) and math.isnan(value)) or not str(value):
+            groups.append(None)
+            continue
+        known = normalise_group(str(value))
+        if known is None:
+            raise InputError(
+                f"unknown group {value!r} (known: {', '.join(KNOWN_GROUPS)}, or CN/US); "
+                "to compare by another column use --group-by COLUMN",
+                path=path,
+                line=int(line),
+                field="group",
+            )
+        groups.append(known)
+    frame["group"] = groups
+    return frame
+
+
+def _check_dates(frame: pd.DataFrame, path: str) -> None:
+    for column in _DATES:
+        if column not in frame.columns:
+            continue
+        for line, value in zip(frame["_line"], frame[column], strict=True):
+            if isinstance(value, str) and value:
+                try:
+                    dt.date.fromisoformat(value)
+                except ValueError:
+                    raise InputError(
+                        f"not an ISO date (YYYY-MM-DD): {value!r}",
+                        path=path,
+                        line=int(line),
+                        field=column,
+                    ) from None
+
+
+def read_scores_csv(
+    path: str | Path, *, old: str | None = None, fresh: str | None = None
+) -> ScoreTable:
+    """Read one CSV of published scores (wide or long form), validated row by row."""
+    rows = _read_rows(Path(path))
+    if not rows.rows:
+        raise InputError("no data rows", path=rows.path, line=2)
+    is_long = "score" in rows.header and any(c in rows.header for c in _LONG_VERSION)
+    frame, old_label, fresh_label = (_long if is_long else _wide)(rows, old, fresh)
+    frame = frame.replace({"": None})
+    frame = _check_groups(frame, rows.path)
+    _check_dates(frame, rows.path)
+    return ScoreTable(frame.drop(columns="_line"), str(path), old_label, fresh_label)
+
+
+def _merge_metadata(frame: pd.DataFrame) -> pd.DataFrame:
+    meta = embedded_metadata()
+    meta_by_key = {str(m).strip().lower(): row for m, row in meta.set_index("model").iterrows()}
+    frame = frame.copy()
+    for column in meta.columns:
+        if column == "model":
+            continue
+        if column not in frame.columns:
+            frame[column] = None
+        for i, name in enumerate(frame["model"]):
+            current = frame.at[frame.index[i], column]
+            known = meta_by_key.get(str(name).strip().lower())
+            if known is not None and (current is None or current != current):
+                frame.at[frame.index[i], column] = known[column]
+    return frame
+
+
+def load_scores(
+    sources: Sequence[str | Path] = (),
+    *,
+    old: str | None = None,
+    fresh: str | None = None,
+) -> ScoreTable:
+    """Load the embedded table (no sources) or one or more score CSVs, metadata merged.
+
+    Several CSVs are stacked; a model may appear in only one of them.
+    """
+    if not sources:
+        return ScoreTable(embedded_scores(), EMBEDDED_NAME, "AIME 2024", "AIME 2025")
+    tables = [read_scores_csv(s, old=old, fresh=fresh) for s in sources]
+    frame = pd.concat([t.frame for t in tables], ignore_index=True)
+    dupes = frame["model"][frame["model"].duplicated()].tolist()
+    if dupes:
+        raise InputError(f"model {dupes[0]!r} appears in more than one file", field="model")
+    labels = {(t.old_label, t.fresh_label) for t in tables}
+    old_label, fresh_label = labels.pop() if len(labels) == 1 else ("old", "fresh")
+    source = ", ".join(str(s) for s in sources)
+    return ScoreTable(_merge_metadata(frame), source, old_label, fresh_label)
+
+
+def load_published(
+    sources: Sequence[str | Path] = (),
+    *,
+    old: str | None = None,
+    fresh: str | None = None,
+) -> pd.DataFrame:
+    """Notebook entry point: the score table as a DataFrame (labels in `frame.attrs`)."""
+    table = load_scores(sources, old=old, fresh=fresh)
+    frame = table.frame.copy()
+    frame.attrs.update(
+        source=table.source, old_label=table.old_label, fresh_label=table.fresh_label
+    )
+    return frame
