@@ -12,4 +12,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+
+@app.callback()
+def _root() -> None:
+    """Is that benchmark score real? Shrinkage gaps between old and fresh benchmark versions."""
+
+
 from papertiger.cli import report as _report  # noqa: E402,F401  (registers the command)

@@ -1,0 +1,26 @@
+"""Analyses over tidy frames: shrinkage, group tests, multiverse, item-level statistics."""
+
+from papertiger.analysis.falls import add_falls, summarise_groups
+from papertiger.analysis.results import (
+    GroupComparison,
+    Interval,
+    PowerResult,
+    ShrinkageReport,
+    TestResult,
+)
+from papertiger.analysis.shrinkage import ReportOptions, analyse
+from papertiger.analysis.subsets import Selection, select
+
+__all__ = [
+    "GroupComparison",
+    "Interval",
+    "PowerResult",
+    "ReportOptions",
+    "Selection",
+    "ShrinkageReport",
+    "TestResult",
+    "add_falls",
+    "analyse",
+    "select",
+    "summarise_groups",
+]
