@@ -1,0 +1,150 @@
+"""Ordered, named schema migrations, applied when a store is opened.
+
+Each migration runs in its own transaction together with its row in `_migrations`, so a
+crash mid-migration leaves the store at the previous version. A store that lists a
+migration this code does not know was written by a newer papertiger and is refused
+rather than guessed at. Never edit a released migration: add a new one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from typing import NamedTuple
+
+from papertiger.errors import StoreError
+
+# PRAGMA application_id marks the file as a papertiger store ('ptig' in ASCII).
+APPLICATION_ID = 0x70746967
+
+
+class Migration(NamedTuple):
+    """One schema step: a stable name and the function that applies it."""
+
+    name: str
+    apply: Callable[[sqlite3.Connection], None]
+
+
+_INITIAL = (
+    """CREATE TABLE runs (
+        run_id TEXT PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        outcome TEXT,
+        argv_json TEXT NOT NULL DEFAULT '[]',
+        papertiger_version TEXT,
+        spec_json TEXT NOT NULL DEFAULT '{}'
+    )""",
+    """CREATE TABLE attempts (
+        key TEXT PRIMARY KEY,
+        run_id TEXT,
+        model TEXT NOT NULL,
+        endpoint_model TEXT NOT NULL,
+        base_url TEXT,
+        suite TEXT NOT NULL,
+        benchmark TEXT NOT NULL,
+        role TEXT CHECK (role IN ('old', 'fresh')),
+        item_id TEXT NOT NULL,
+        sample_index INTEGER NOT NULL CHECK (sample_index >= 0),
+        seed INTEGER,
+        prompt_name TEXT NOT NULL,
+        prompt_hash TEXT NOT NULL,
+        sampling_json TEXT NOT NULL DEFAULT '{}',
+        status TEXT NOT NULL CHECK (status IN ('ok', 'error')),
+        text TEXT,
+        reasoning TEXT,
+        finish_reason TEXT,
+        prompt_tokens INTEGER,
+        completion_tokens INTEGER,
+        reasoning_tokens INTEGER,
+        latency_s REAL,
+        ttft_s REAL,
+        output_tokens_per_s REAL,
+        retries INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        raw TEXT,
+        created_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX attempts_model_benchmark ON attempts (model, benchmark)",
+    "CREATE INDEX attempts_run ON attempts (run_id)",
+    "CREATE INDEX attempts_status ON attempts (status)",
+    """CREATE TABLE attempt_errors (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL,
+        run_id TEXT,
+        error TEXT,
+        retries INTEGER NOT NULL DEFAULT 0,
+        latency_s REAL,
+        raw TEXT,
+        created_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX attempt_errors_key ON attempt_errors (key)",
+    """CREATE TABLE grades (
+        id INTEGER PRIMARY KEY,
+        attempt_key TEXT NOT NULL REFERENCES attempts (key),
+        grader TEXT NOT NULL,
+        version TEXT NOT NULL,
+        extracted TEXT,
+        correct INTEGER NOT NULL CHECK (correct IN (0, 1)),
+        method TEXT NOT NULL,
+        fallback INTEGER NOT NULL DEFAULT 0 CHECK (fallback IN (0, 1)),
+        truncated INTEGER NOT NULL DEFAULT 0 CHECK (truncated IN (0, 1)),
+        created_at TEXT NOT NULL,
+        UNIQUE (attempt_key, grader, version)
+    )""",
+    "CREATE INDEX grades_attempt ON grades (attempt_key)",
+)
+
+
+def _initial(conn: sqlite3.Connection) -> None:
+    for statement in _INITIAL:
+        conn.execute(statement)
+
+
+MIGRATIONS: tuple[Migration, ...] = (Migration("0001_initial", _initial),)
+
+
+def applied_migrations(conn: sqlite3.Connection) -> list[str]:
+    """Names recorded in `_migrations`, oldest first (empty for a fresh file)."""
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'"
+    ).fetchone()
+    if exists is None:
+        return []
+    return [row[0] for row in conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
+
+
+def migrate(conn: sqlite3.Connection, migrations: tuple[Migration, ...] = MIGRATIONS) -> list[str]:
+    """Apply the pending migrations in order; return the names applied.
+
+    The connection must be in autocommit mode (isolation_level=None): transactions are
+    opened here explicitly so DDL and the bookkeeping row commit together.
+    """
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    done = applied_migrations(conn)
+    known = [m.name for m in migrations]
+    unknown = [name for name in done if name not in known]
+    if unknown:
+        raise StoreError(
+            f"this results store was written by a newer papertiger (unknown migrations: "
+            f"{', '.join(unknown)}); upgrade papertiger to open it"
+        )
+    applied = []
+    for migration in migrations:
+        if migration.name in done:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            migration.apply(conn)
+            conn.execute(
+                "INSERT INTO _migrations (name, applied_at) VALUES (?, strftime('%Y-%m-%dT%H:%M:%fZ'))",
+                (migration.name,),
+            )
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        applied.append(migration.name)
+    return applied

@@ -1,0 +1,379 @@
+"""The results store: every attempt and grade in one SQLite file (WAL, single writer).
+
+Invariants:
+- an 'ok' attempt is written once and never overwritten (resume skips its key);
+- an 'error' attempt is replaced by the next try for the same key; every failed try is
+  also appended to `attempt_errors`, so no failure is lost;
+- grades are only ever added: a regrade with a new grader version adds rows, and the
+  same (attempt, grader, version) twice is a no-op;
+- one `put_attempts` call is one transaction, so a crash loses at most the batch in
+  flight. WAL with synchronous=NORMAL keeps commits cheap and lets other processes
+  read while the runner writes.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from papertiger.errors import StoreError
+from papertiger.schema import CompletionStatus, Grade
+from papertiger.store.frame import ATTEMPT_COLUMNS, frame_query, typed_frame
+from papertiger.store.migrations import APPLICATION_ID, migrate
+from papertiger.store.records import AttemptRecord, PutResult, iso_utc, utc_now
+
+Synchronous = Literal["NORMAL", "FULL"]
+_CHUNK = 500  # stays well under SQLite's bound-parameter limit
+
+
+def _chunks(items: Sequence[str], size: int = _CHUNK) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class SQLiteStore:
+    """A papertiger results store in one SQLite file. Open it with `open_store`.
+
+    One writer at a time: the connection is shared across threads (check_same_thread
+    is off) and every call takes an internal lock, so calls never interleave.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
+        self._conn = conn
+        self._lock = threading.RLock()
+        self.path = path
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the connection; committed batches are already on disk."""
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> SQLiteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def journal_mode(self) -> str:
+        """'wal' for a file store ('memory' for ':memory:')."""
+        with self._lock:
+            return str(self._conn.execute("PRAGMA journal_mode").fetchone()[0])
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    # -- runs --------------------------------------------------------------------------
+
+    def start_run(
+        self,
+        run_id: str | None = None,
+        *,
+        argv: Sequence[str] = (),
+        spec: Mapping[str, Any] | None = None,
+        version: str | None = None,
+    ) -> str:
+        """Record the start of a run and return its id (a new uuid4 hex if none given).
+
+        `argv` and `spec` are stored as JSON; pass only what reproduces the run, never
+        secrets (the CLI passes key *variable names*, not keys).
+        """
+        run_id = run_id or uuid.uuid4().hex
+        row = (
+            run_id,
+            iso_utc(utc_now()),
+            json.dumps(list(argv)),
+            version or _package_version(),
+            json.dumps(dict(spec or {}), default=str),
+        )
+        try:
+            with self._transaction() as conn:
+                conn.execute(
+                    "INSERT INTO runs (run_id, started_at, argv_json, papertiger_version,"
+                    " spec_json) VALUES (?, ?, ?, ?, ?)",
+                    row,
+                )
+        except sqlite3.IntegrityError as exc:
+            raise StoreError(f"run {run_id!r} already exists in {self._where()}") from exc
+        return run_id
+
+    def finish_run(self, run_id: str, *, outcome: str = "completed") -> None:
+        """Stamp a run's end time and outcome ('completed', 'interrupted', 'failed', ...)."""
+        with self._transaction() as conn:
+            cursor = conn.execute(
+                "UPDATE runs SET finished_at = ?, outcome = ? WHERE run_id = ?",
+                (iso_utc(utc_now()), outcome, run_id),
+            )
+        if cursor.rowcount == 0:
+            raise StoreError(f"no run {run_id!r} in {self._where()}")
+
+    def runs_frame(self) -> pd.DataFrame:
+        """All runs, oldest first."""
+        with self._lock:
+            return pd.read_sql_query("SELECT * FROM runs ORDER BY started_at", self._conn)
+
+    # -- writes ------------------------------------------------------------------------
+
+    def put_attempts(
+        self,
+        records: Sequence[AttemptRecord],
+        grades: Sequence[tuple[str, Grade]] = (),
+    ) -> PutResult:
+        """Write a batch of attempts and their grades in one transaction.
+
+        An existing 'ok' attempt is kept and the new record (and its grades) skipped; an
+        existing 'error' attempt is replaced, and its grades, which graded the failure,
+        are dropped with it.
+        """
+        with self._transaction() as conn:
+            status = self._statuses(conn, [r.key for r in records])
+            inserted = replaced = 0
+            skipped: set[str] = set()
+            for record in records:
+                previous = status.get(record.key)
+                if previous == "ok":
+                    skipped.add(record.key)
+                    continue
+                _write_attempt(conn, record, replace=previous is not None)
+                inserted += previous is None
+                replaced += previous is not None
+                status[record.key] = record.status
+            kept = [(key, grade) for key, grade in grades if key not in skipped]
+            added = _insert_grades(conn, kept)
+        skipped_count = sum(1 for r in records if r.key in skipped)
+        return PutResult(inserted, replaced, skipped_count, added)
+
+    def put_grades(self, grades: Sequence[tuple[str, Grade]]) -> int:
+        """Add grades for stored attempts (a regrade); return how many rows were new."""
+        with self._transaction() as conn:
+            return _insert_grades(conn, grades)
+
+    @staticmethod
+    def _statuses(conn: sqlite3.Connection, keys: Sequence[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for chunk in _chunks(list(dict.fromkeys(keys))):
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT key, status FROM attempts WHERE key IN ({marks})"
+            found.update(conn.execute(query, tuple(chunk)).fetchall())
+        return found
+
+    # -- reads -------------------------------------------------------------------------
+
+    def finished_keys(self, keys: Iterable[str] | None = None) -> set[str]:
+        """Keys whose attempt finished ('ok'); errors are retried, so they are excluded.
+
+        With `keys`, only those keys are checked (what the runner's plan asks).
+        """
+        with self._lock:
+            if keys is None:
+                rows = self._conn.execute("SELECT key FROM attempts WHERE status = 'ok'")
+                return {row[0] for row in rows}
+            return {k for k, s in self._statuses(self._conn, list(keys)).items() if s == "ok"}
+
+    def error_keys(self) -> set[str]:
+        """Keys whose latest attempt failed (they will be retried)."""
+        with self._lock:
+            rows = self._conn.execute("SELECT key FROM attempts WHERE status = 'error'")
+            return {row[0] for row in rows}
+
+    def count_attempts(self) -> int:
+        """Number of stored attempts (one per key)."""
+        with self._lock:
+            return int(self._conn.execute("SELECT count(*) FROM attempts").fetchone()[0])
+
+    def iter_attempts(self, *, status: CompletionStatus | None = None) -> Iterator[AttemptRecord]:
+        """Stored attempts as records, oldest first; optionally only 'ok' or 'error'."""
+        query = f"SELECT {', '.join(ATTEMPT_COLUMNS)} FROM attempts"
+        params: tuple[str, ...] = ()
+        if status is not None:
+            query += " WHERE status = ?"
+            params = (status,)
+        with self._lock:
+            rows = self._conn.execute(query + " ORDER BY created_at, key", params).fetchall()
+        for row in rows:
+            yield AttemptRecord.model_validate(dict(zip(ATTEMPT_COLUMNS, row, strict=True)))
+
+    def attempts_frame(
+        self,
+        grader: str | None = None,
+        *,
+        latest_grader: bool = True,
+        include_raw: bool = False,
+    ) -> pd.DataFrame:
+        """The tidy table: one row per attempt joined with its grade.
+
+        With `latest_grader` (the default) each attempt gets its newest grade, among
+        `grader`'s grades if a grader is named, else among all graders; ungraded attempts
+        have missing grade columns. With `latest_grader=False` there is one row per
+        (attempt, grade) pair instead. `raw` (the verbatim response) is left out unless
+        `include_raw`, as it is large and analyses do not need it.
+        """
+        query = frame_query(latest_grader, include_raw)
+        with self._lock:
+            frame = pd.read_sql_query(query, self._conn, params={"grader": grader})
+        return typed_frame(frame)
+
+    def errors_frame(self) -> pd.DataFrame:
+        """Every failed try ever recorded, oldest first (the retry history)."""
+        with self._lock:
+            return pd.read_sql_query(
+                "SELECT * FROM attempt_errors ORDER BY created_at, id", self._conn
+            )
+
+    def _where(self) -> str:
+        return str(self.path) if self.path is not None else "the in-memory store"
+
+
+# -- module helpers ----------------------------------------------------------------------
+
+
+def _package_version() -> str | None:
+    try:
+        return importlib.metadata.version("papertiger")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _attempt_row(record: AttemptRecord) -> tuple[Any, ...]:
+    values = record.model_dump()
+    values["created_at"] = iso_utc(record.created_at)
+    return tuple(values[name] for name in ATTEMPT_COLUMNS)
+
+
+def _write_attempt(conn: sqlite3.Connection, record: AttemptRecord, *, replace: bool) -> None:
+    row = _attempt_row(record)
+    if replace:
+        conn.execute("DELETE FROM grades WHERE attempt_key = ?", (record.key,))
+        sets = ", ".join(f"{name} = ?" for name in ATTEMPT_COLUMNS)
+        conn.execute(f"UPDATE attempts SET {sets} WHERE key = ?", (*row, record.key))
+    else:
+        marks = ", ".join("?" * len(ATTEMPT_COLUMNS))
+        conn.execute(f"INSERT INTO attempts ({', '.join(ATTEMPT_COLUMNS)}) VALUES ({marks})", row)
+    if record.status == "error":
+        conn.execute(
+            "INSERT INTO attempt_errors (key, run_id, error, retries, latency_s, raw, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                record.key,
+                record.run_id,
+                record.error,
+                record.retries,
+                record.latency_s,
+                record.raw,
+                iso_utc(record.created_at),
+            ),
+        )
+
+
+def _insert_grades(conn: sqlite3.Connection, grades: Sequence[tuple[str, Grade]]) -> int:
+    now = iso_utc(utc_now())
+    added = 0
+    for key, grade in grades:
+        try:
+            cursor = conn.execute(
+                "INSERT OR IGNORE INTO grades (attempt_key, grader, version, extracted, correct,"
+                " method, fallback, truncated, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    key,
+                    grade.grader,
+                    grade.version,
+                    grade.extracted,
+                    int(grade.correct),
+                    grade.method,
+                    int(grade.fallback),
+                    int(grade.truncated),
+                    now,
+                ),
+            )
+        except sqlite3.IntegrityError as exc:
+            raise StoreError(f"cannot store a grade for unknown attempt key {key!r}") from exc
+        added += cursor.rowcount
+    return added
+
+
+# -- opening -----------------------------------------------------------------------------
+
+
+def open_store(path: str | Path, *, synchronous: Synchronous = "NORMAL") -> SQLiteStore:
+    """Open (or create) the results store at `path`, migrating it to the current schema.
+
+    The folder must exist. ':memory:' gives a throwaway store for tests and notebooks.
+    Raises StoreError for a file that is not a papertiger store or was written by a
+    newer papertiger. In WAL mode synchronous=NORMAL survives a killed or crashed
+    process; only a power cut or OS crash can lose the last commits. 'FULL' also
+    survives those, at an fsync per batch.
+    """
+    target = None if str(path) == ":memory:" else Path(path)
+    if target is not None:
+        _check_location(target)
+    try:
+        conn = sqlite3.connect(
+            ":memory:" if target is None else target,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open results store {target}: {exc}") from exc
+    try:
+        _prepare(conn, target, synchronous)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StoreError(f"{target} is not a papertiger results store ({exc})") from exc
+    except BaseException:
+        conn.close()
+        raise
+    return SQLiteStore(conn, target)
+
+
+def _check_location(target: Path) -> None:
+    if target.is_dir():
+        raise StoreError(f"{target} is a folder; give a file name for the results store")
+    if not target.parent.is_dir():
+        raise StoreError(
+            f"cannot create results store {target}: folder {target.parent} does not exist"
+        )
+
+
+def _prepare(conn: sqlite3.Connection, target: Path | None, synchronous: Synchronous) -> None:
+    conn.execute("PRAGMA busy_timeout = 5000")
+    _claim(conn, target)
+    if target is not None:
+        conn.execute("PRAGMA journal_mode = WAL")
+    if synchronous not in ("NORMAL", "FULL"):
+        raise StoreError(f"synchronous must be 'NORMAL' or 'FULL', not {synchronous!r}")
+    conn.execute(f"PRAGMA synchronous = {synchronous}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    migrate(conn)
+
+
+def _claim(conn: sqlite3.Connection, target: Path | None) -> None:
+    """Refuse SQLite files that belong to something else; mark new ones as ours."""
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    if app_id == APPLICATION_ID:
+        return
+    tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    if app_id != 0 or tables:
+        raise StoreError(
+            f"{target} is an SQLite database but not a papertiger results store; "
+            "choose another file name"
+        )
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
