@@ -1,6 +1,7 @@
 """Analyses over tidy frames: shrinkage, group tests, multiverse, item-level statistics."""
 
 from papertiger.analysis.falls import add_falls, summarise_groups
+from papertiger.analysis.items import StoredResults, load_results, model_metrics, score_table
 from papertiger.analysis.results import (
     GroupComparison,
     Interval,
@@ -18,9 +19,13 @@ __all__ = [
     "ReportOptions",
     "Selection",
     "ShrinkageReport",
+    "StoredResults",
     "TestResult",
     "add_falls",
     "analyse",
+    "load_results",
+    "model_metrics",
+    "score_table",
     "select",
     "summarise_groups",
 ]

@@ -92,6 +92,8 @@ class ShrinkageReport:
     `models`: one row per model (model, group, old, fresh, pp_fall, pct_fall, logit_fall,
     metadata, optional CI columns). `groups`: per-group means of the same columns plus the
     overall row (plain mean over models). `multiverse`: metric × subset × test → p-value.
+    `metrics`: from item-level runs only, one row per model × set (avg@k with CI, pass@k,
+    maj@k, errors, tokens).
     """
 
     title: str
@@ -105,3 +107,4 @@ class ShrinkageReport:
     comparison: GroupComparison | None
     multiverse: pd.DataFrame
     notes: tuple[str, ...] = field(default_factory=tuple)
+    metrics: pd.DataFrame | None = None

@@ -20,3 +20,4 @@ def _root() -> None:
 
 
 from papertiger.cli import report as _report  # noqa: E402,F401  (registers the command)
+from papertiger.cli import run as _run  # noqa: E402,F401

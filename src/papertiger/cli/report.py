@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import sys
 from enum import Enum
@@ -11,7 +12,15 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from papertiger.analysis import ReportOptions, Selection, analyse
+from papertiger.analysis import (
+    ReportOptions,
+    Selection,
+    analyse,
+    load_results,
+    model_metrics,
+    score_table,
+)
+from papertiger.analysis.shrinkage import FRESH_AIME_2025
 from papertiger.cli.app import app
 from papertiger.errors import ConfigError
 from papertiger.published import load_scores
@@ -39,7 +48,7 @@ def _date(value: str | None) -> dt.date | None:
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        return dt.date.fromisoformat(value[:10])
     except ValueError:
         raise ConfigError(f"--trained-before: not an ISO date (YYYY-MM-DD): {value!r}") from None
 
@@ -69,9 +78,19 @@ def report(  # noqa: PLR0913 - a CLI command mirrors its flags
     html: Annotated[Path | None, typer.Option(help="Write a self-contained HTML report to PATH.")] = None,
     figures: Annotated[Path | None, typer.Option(help="Write each figure as PNG and SVG into DIR.")] = None,
     seed: Annotated[int, typer.Option(help="Seed for bootstrap and Monte Carlo.")] = 0,
+    db: Annotated[Path | None, typer.Option(help="Analyse item-level results from this store instead.")] = None,
 ) -> None:
     """Per-model falls, group means, group tests, and the multiverse of choices."""
-    table = load_scores(sources or [], old=old, fresh=fresh)
+    results = None
+    if db is not None:
+        if sources:
+            raise ConfigError("give either CSV sources or --db, not both")
+        results = load_results(db)
+        if results.attempts.empty:
+            raise ConfigError(f"{db}: no attempts stored yet (run `papertiger run` first)")
+        table = score_table(results, seed=seed)
+    else:
+        table = load_scores(sources or [], old=old, fresh=fresh)
     options = ReportOptions(
         metric=metric.value,
         group_by=group_by,
@@ -83,8 +102,11 @@ def report(  # noqa: PLR0913 - a CLI command mirrors its flags
             exclude=tuple(exclude or ()),
         ),
         seed=seed,
+        fresh_released=_date(results.fresh_released) if results else FRESH_AIME_2025,
     )
     result = analyse(table, options)
+    if results is not None:
+        result = dataclasses.replace(result, metrics=model_metrics(results, seed=seed))
     _emit(result, output)
     if html is not None:
         path = write_html(result, html)

@@ -11,9 +11,11 @@ from papertiger.config.catalogue import (
     looks_like_key,
     read_catalogue,
 )
+from papertiger.config.pricing import attempt_cost
 
 __all__ = [
     "KNOWN_MODELS_RESOURCE",
+    "attempt_cost",
     "known_models",
     "load_catalogue",
     "looks_like_key",

@@ -112,8 +112,34 @@ def multiverse_table(report: ShrinkageReport) -> Table:
     return table
 
 
+def metrics_table(metrics: pd.DataFrame) -> Table:
+    """Item-level metrics per model × set: avg@k with its CI, pass@k, maj@k, errors."""
+    table = Table(title="Scores from stored attempts (percent; failed requests excluded)")
+    passes = [c for c in metrics.columns if c.startswith("pass@") and c != "pass@1"]
+    majs = [c for c in metrics.columns if c.startswith("maj@")]
+    extra = ([passes[-1]] if passes else []) + majs[-1:]
+    for name in ("model", "set", "items", "k", "errors", "truncated", "avg@k [95% CI]", *extra, "mean out tok"):
+        table.add_column(escape(name), justify="left" if name in ("model", "set") else "right")
+    for _, row in metrics.iterrows():
+        table.add_row(
+            escape(str(row["model"])),
+            escape(f"{row['benchmark']} ({row['role']})"),
+            str(row["items"]),
+            str(row["samples_min"]),
+            str(row["errors"]),
+            str(row["truncated"]),
+            f"{_num(row.get('avg_at_k'))} [{_num(row.get('avg_low'))}, {_num(row.get('avg_high'))}]",
+            *[_num(row.get(c)) for c in extra],
+            _num(row.get("mean_completion_tokens"), 0),
+        )
+    return table
+
+
 def print_report(report: ShrinkageReport, console: Console) -> None:
     """Print every part of the report."""
+    if report.metrics is not None and not report.metrics.empty:
+        console.print(metrics_table(report.metrics))
+        console.print()
     console.print(models_table(report))
     console.print()
     if report.comparison is not None:

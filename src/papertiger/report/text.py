@@ -57,6 +57,7 @@ def to_json(report: ShrinkageReport) -> str:
         "comparison": None,
         "tests": [],
         "multiverse": _records(report.multiverse),
+        "metrics": _records(report.metrics) if report.metrics is not None else [],
         "notes": list(report.notes),
     }
     if comp is not None:
@@ -114,6 +115,10 @@ def to_markdown(report: ShrinkageReport) -> str:
         name = r["model"] if r["row"] == "model" else f"**{r['model']} mean**"
         rows.append([str(name), str(r[report.group_by])] + [_fmt(r[c]) for c in MODEL_COLUMNS[1:5]] + [_fmt(r["logit_fall"], 2)])
     parts += [_md_table(header, rows), ""]
+    if report.metrics is not None and not report.metrics.empty:
+        metrics = report.metrics
+        mrows = [[_fmt(v) for v in r] for r in metrics.itertuples(index=False)]
+        parts += ["## Scores from stored attempts (percent)", "", _md_table(list(map(str, metrics.columns)), mrows), ""]
     parts += _md_comparison(report)
     if not report.multiverse.empty:
         parts += ["## Multiverse (p-values)", "", _md_multiverse(report.multiverse), ""]

@@ -189,6 +189,14 @@ class SQLiteStore:
                 return {row[0] for row in rows}
             return {k for k, s in self._statuses(self._conn, list(keys)).items() if s == "ok"}
 
+    def mean_output_tokens(self) -> dict[str, float]:
+        """Mean completion tokens of successful attempts, per model (for cost estimates)."""
+        rows = self._conn.execute(
+            "SELECT model, AVG(completion_tokens) FROM attempts "
+            "WHERE status = 'ok' AND completion_tokens IS NOT NULL GROUP BY model"
+        ).fetchall()
+        return {str(model): float(mean) for model, mean in rows}
+
     def error_keys(self) -> set[str]:
         """Keys whose latest attempt failed (they will be retried)."""
         with self._lock:

@@ -1,0 +1,56 @@
+"""A rich progress display per model: done/total, errors, retries, cost so far, ETA."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from papertiger.runner import ModelProgress
+
+
+class RichObserver:
+    """Implements the runner's observer with one progress bar per model."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("errors {task.fields[errors]} · retries {task.fields[retries]} · ${task.fields[cost]:.4f}"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        )
+        self.tasks: dict[str, TaskID] = {}
+
+    def started(self, progress: dict[str, ModelProgress]) -> None:
+        self.progress.start()
+        for name, p in progress.items():
+            self.tasks[name] = self.progress.add_task(
+                name, total=p.total, completed=p.done_before, errors=0, retries=0, cost=0.0
+            )
+
+    def advanced(self, p: ModelProgress) -> None:
+        self.progress.update(
+            self.tasks[p.model],
+            completed=p.done_before + p.attempted,
+            errors=p.errors,
+            retries=p.retries,
+            cost=p.cost_usd,
+        )
+
+    def stopping(self, reason: str) -> None:
+        self.console.print(f"[yellow]{reason}[/]: no new attempts are scheduled")
+
+    def close(self) -> None:
+        self.progress.stop()

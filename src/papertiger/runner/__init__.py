@@ -1,0 +1,27 @@
+"""The only layer that wires providers, grading and the store: plan → execute → resume."""
+
+from papertiger.runner.execute import RunSummary, execute
+from papertiger.runner.plan import ModelPlan, Plan, WorkItem, make_plan, work_items
+from papertiger.runner.progress import ModelProgress, QuietObserver, RunObserver
+from papertiger.runner.regrade import RegradeSummary, regrade
+from papertiger.runner.run import plan_run, run, run_async
+from papertiger.runner.spec import RunSpec
+
+__all__ = [
+    "ModelPlan",
+    "ModelProgress",
+    "Plan",
+    "QuietObserver",
+    "RegradeSummary",
+    "RunObserver",
+    "RunSpec",
+    "RunSummary",
+    "WorkItem",
+    "execute",
+    "make_plan",
+    "plan_run",
+    "regrade",
+    "run",
+    "run_async",
+    "work_items",
+]
