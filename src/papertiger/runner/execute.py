@@ -164,7 +164,7 @@ async def execute(
     }
     ticker = asyncio.create_task(state.writer.tick())
     try:
-        async with OpenAICompatProvider(limits=limits) as provider:
+        async with OpenAICompatProvider(limits=limits, retry=spec.retry) as provider:
             workers = [
                 state.worker(provider, queue, observer)
                 for m in spec.models

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from papertiger.prompts import PromptTemplate
+from papertiger.providers import RetryPolicy
 from papertiger.schema import ModelSpec, Suite
 
 
@@ -26,3 +27,4 @@ class RunSpec:
     concurrency: int | None = None
     seed_base: int = 0
     flush_interval_s: float = 0.5
+    retry: RetryPolicy = field(default_factory=RetryPolicy)

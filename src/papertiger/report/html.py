@@ -1,0 +1,352 @@
+"""One self-contained, offline HTML file for a shrinkage report (inline CSS and SVG, no JS).
+
+Everything from data goes through jinja2 autoescaping; only the SVG that matplotlib wrote
+(which escapes its own text) is marked safe. A Content-Security-Policy forbids scripts and
+network loads as a second line of defence.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from papertiger.analysis.results import (
+    METRIC_COLUMNS,
+    METRIC_LABELS,
+    GroupComparison,
+    Interval,
+    PowerResult,
+    ShrinkageReport,
+    TestResult,
+)
+from papertiger.report.figures import (
+    MINUS,
+    OVERALL,
+    fall_bars,
+    figure_svg,
+    group_colors,
+    group_order,
+    scatter_old_fresh,
+)
+
+TEMPLATE = "report.html.j2"
+DIGITS = {"pp": 1, "pct": 1, "logit": 2}
+ORDER = ("pp", "pct", "logit")
+DASH = "\u2014"
+
+
+@dataclass
+class Column:
+    """A table column: header, the frame column(s) it shows, how to format them."""
+
+    header: str
+    keys: tuple[str, ...]
+    kind: str = "num"  # num | signed | ci | text
+    digits: int = 1
+    primary: bool = False
+
+
+@dataclass
+class Row:
+    """One table row, cells already formatted as text."""
+
+    kind: str  # model | mean | overall
+    cells: list[str]
+    group: int = -1
+    label: str = ""
+
+
+def number(value: Any, digits: int = 1) -> str:
+    """Plain number with a real minus sign; an em dash for missing values."""
+    if value is None or pd.isna(value):
+        return DASH
+    return f"{float(value):.{digits}f}".replace("-", MINUS)
+
+
+def signed(value: Any, digits: int = 1) -> str:
+    """Number with an explicit sign ('+0.3', '−12.3'): used for falls and differences."""
+    if value is None or pd.isna(value):
+        return DASH
+    return f"{float(value):+.{digits}f}".replace("-", MINUS)
+
+
+def p_value(p: Any) -> str:
+    """p-value to three decimals, or '< 0.001'."""
+    if p is None or pd.isna(p):
+        return DASH
+    return "< 0.001" if float(p) < 0.001 else f"{float(p):.3f}"
+
+
+def interval(iv: Interval | None, digits: int = 1) -> str:
+    """'−10.5 [95% CI −23.4, +2.4]'."""
+    if iv is None:
+        return DASH
+    level = f"{iv.level:.0%}".replace("%", "% CI")
+    return f"{signed(iv.estimate, digits)} [{level} {signed(iv.low, digits)}, {signed(iv.high, digits)}]"
+
+
+def sidedness(alternative: str, group_a: str = "A", group_b: str = "B", short: bool = False) -> str:
+    """Human wording of scipy's `alternative`, applied to A − B."""
+    mean = "" if short else "mean "
+    if alternative == "less":
+        return f"one-sided: {mean}{group_a} < {mean}{group_b}"
+    if alternative == "greater":
+        return f"one-sided: {mean}{group_a} > {mean}{group_b}"
+    return "two-sided" if short else f"two-sided: {mean}{group_a} \u2260 {mean}{group_b}"
+
+
+def model_columns(report: ShrinkageReport) -> list[Column]:
+    """Columns of the per-model table; CI columns only where the frame has them."""
+    frame = report.models
+    columns = [
+        Column("Model", ("model",), "text"),
+        Column("Group", ("group",), "text"),
+        Column(str(report.old_label), ("old",)),
+        Column(str(report.fresh_label), ("fresh",)),
+    ]
+    for metric in ORDER:
+        column = METRIC_COLUMNS[metric]
+        columns.append(
+            Column(
+                METRIC_LABELS[metric],
+                (column,),
+                "signed",
+                DIGITS[metric],
+                primary=metric == report.metric,
+            )
+        )
+    for metric in ORDER:
+        column = METRIC_COLUMNS[metric]
+        low, high = f"{column}_low", f"{column}_high"
+        if low in frame.columns and high in frame.columns:
+            columns.append(Column(f"{METRIC_LABELS[metric]} CI", (low, high), "ci", DIGITS[metric]))
+    return columns
+
+
+def _cell(row: pd.Series, column: Column) -> str:
+    values = [row.get(key) for key in column.keys]
+    if column.kind == "text":
+        value = values[0]
+        return (
+            "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+        )
+    if column.kind == "ci":
+        if any(v is None or pd.isna(v) for v in values):
+            return ""
+        return f"[{signed(values[0], column.digits)}, {signed(values[1], column.digits)}]"
+    if column.kind == "signed":
+        return signed(values[0], column.digits)
+    return number(values[0], column.digits)
+
+
+def _mean_row(row: pd.Series, columns: list[Column], kind: str, label: str, group: int) -> Row:
+    cells = []
+    for column in columns[2:]:
+        present = all(key in row.index for key in column.keys) and column.kind != "text"
+        cells.append(_cell(row, column) if present else "")
+    n = row.get("n")
+    suffix = f" (n = {int(n)})" if n is not None and not pd.isna(n) else ""
+    return Row(kind, cells, group, f"{label}{suffix}")
+
+
+def model_rows(report: ShrinkageReport, columns: list[Column]) -> list[Row]:
+    """Model rows grouped by group, each group closed by its mean row, then the overall row."""
+    order = group_order(report)
+    groups = report.groups
+    names = groups["group"].astype(str) if "group" in groups.columns else pd.Series(dtype=str)
+    rows: list[Row] = []
+    for index, group in enumerate(order):
+        members = report.models[report.models["group"].astype(str) == group]
+        rows.extend(
+            Row("model", [_cell(r, c) for c in columns], index) for _, r in members.iterrows()
+        )
+        match = groups[(names == group).to_numpy()]
+        if len(match):
+            rows.append(_mean_row(match.iloc[0], columns, "mean", f"{group} mean", index))
+    if len(groups) and names.iloc[-1] == OVERALL:
+        rows.append(_mean_row(groups.iloc[-1], columns, "overall", "Overall mean", -1))
+    return rows
+
+
+def _test_row(test: TestResult, comparison: GroupComparison) -> dict[str, str]:
+    return {
+        "name": test.name,
+        "metric": METRIC_LABELS.get(test.metric, test.metric),
+        "sided": sidedness(test.alternative, comparison.group_a, comparison.group_b),
+        "statistic": number(test.statistic, 2),
+        "p": p_value(test.p_value),
+        "n": f"{test.n_a} / {test.n_b}" if test.n_a or test.n_b else DASH,
+        "method": test.method,
+    }
+
+
+def _summary(c: GroupComparison) -> list[tuple[str, str, str]]:
+    """(quantity, value, how computed) rows: means, difference, intervals, g, ANCOVA, power."""
+    label, digits = METRIC_LABELS.get(c.metric, c.metric), DIGITS.get(c.metric, 2)
+    mean = "plain mean over models"
+    rows = [
+        (f"Mean {label}, {c.group_a} (n = {c.n_a})", signed(c.mean_a, digits), mean),
+        (f"Mean {label}, {c.group_b} (n = {c.n_b})", signed(c.mean_b, digits), mean),
+        (
+            f"Difference of means ({c.group_a} \u2212 {c.group_b})",
+            interval(c.difference, digits),
+            c.difference.method,
+        ),
+        (
+            "Bootstrap interval for the difference",
+            interval(c.bootstrap, digits),
+            c.bootstrap.method,
+        ),
+        ("Hedges' g", number(c.hedges_g, 2), "standardised difference, small-sample corrected"),
+    ]
+    if c.ancova_effect is not None:
+        effect = c.ancova_effect
+        rows.append(("ANCOVA adjusted difference", interval(effect, digits), effect.method))
+    if c.power is not None:
+        rows.extend(_power_rows(c.power))
+    return rows
+
+
+def _power_rows(pw: PowerResult) -> list[tuple[str, str, str]]:
+    needed = DASH if pw.n_per_group_needed is None else str(math.ceil(pw.n_per_group_needed))
+    how = f"effect size {number(pw.effect_size, 2)}, \u03b1 = {pw.alpha:g}"
+    how = f"{how}; {pw.method}" if pw.method else how
+    return [
+        ("Power of this comparison", number(pw.power_now, 2), how),
+        (f"Models per group for {pw.target_power:.0%} power", needed, how),
+    ]
+
+
+def comparison_context(c: GroupComparison | None) -> dict[str, Any] | None:
+    """Template data for the group comparison, or None when there is none."""
+    if c is None:
+        return None
+    tests = [_test_row(t, c) for t in c.tests]
+    if c.ancova is not None:
+        tests.append(
+            _test_row(c.ancova, c)
+            | {
+                "name": f"{c.ancova.name} (ANCOVA)"
+                if "ancova" not in c.ancova.name.lower()
+                else c.ancova.name
+            }
+        )
+    return {
+        "group_a": c.group_a,
+        "group_b": c.group_b,
+        "group_by": c.group_by,
+        "metric": METRIC_LABELS.get(c.metric, c.metric),
+        "summary": _summary(c),
+        "tests": tests,
+        "notes": list(c.notes),
+    }
+
+
+def _pair(report: ShrinkageReport) -> tuple[str, str]:
+    c = report.comparison
+    return (c.group_a, c.group_b) if c is not None else ("A", "B")
+
+
+def multiverse_rows(report: ShrinkageReport) -> list[dict[str, str]]:
+    """Formatted multiverse rows: metric × subset × test → difference, sidedness, p."""
+    a, b = _pair(report)
+    rows = []
+    for _, r in report.multiverse.iterrows():
+        metric = str(r.get("metric", ""))
+        rows.append(
+            {
+                "metric": METRIC_LABELS.get(metric, metric),
+                "subset": str(r.get("subset", "")),
+                "n": f"{_int(r.get('n_a'))} / {_int(r.get('n_b'))}",
+                "difference": signed(r.get("difference"), DIGITS.get(metric, 2)),
+                "test": str(r.get("test", "")),
+                "sided": sidedness(str(r.get("alternative", "two-sided")), a, b, short=True),
+                "p": p_value(r.get("p_value")),
+            }
+        )
+    return rows
+
+
+def _int(value: Any) -> str:
+    return DASH if value is None or pd.isna(value) else str(int(value))
+
+
+def _value(value: Any) -> str:
+    """Generic cell: integers with separators, floats to 1 or 3 decimals, text as is."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return DASH
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+        return str(value)
+    if float(value).is_integer():
+        return f"{int(value):,}".replace("-", MINUS)
+    return number(value, 1 if abs(float(value)) >= 10 else 3)
+
+
+def metrics_table(report: ShrinkageReport) -> dict[str, Any] | None:
+    """The item-level metrics frame (avg@k, pass@k, ...) as headers and formatted rows."""
+    frame = getattr(report, "metrics", None)
+    if frame is None or frame.empty:
+        return None
+    numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
+    rows = [[_value(v) for v in row] for row in frame.itertuples(index=False)]
+    return {"headers": list(zip(map(str, frame.columns), numeric, strict=True)), "rows": rows}
+
+
+def context(report: ShrinkageReport) -> dict[str, Any]:
+    """Everything the template needs, formatted."""
+    columns = model_columns(report)
+    colours = group_colors(report)
+    return {
+        "report": report,
+        "metric_label": METRIC_LABELS.get(report.metric, report.metric),
+        "columns": columns,
+        "rows": model_rows(report, columns),
+        "groups": list(colours.items()),
+        "comparison": comparison_context(report.comparison),
+        "multiverse": multiverse_rows(report),
+        "pair": _pair(report),
+        "metrics": metrics_table(report),
+        "figures": [
+            (
+                Markup(figure_svg(scatter_old_fresh(report))),  # noqa: S704 - matplotlib escapes SVG text
+                f"{report.old_label} score against {report.fresh_label} score, one point per model. "
+                "Points below the dashed y = x line fell on the fresh version.",
+            ),
+            (
+                Markup(figure_svg(fall_bars(report))),  # noqa: S704
+                f"% fall per model ({report.fresh_label} vs {report.old_label}; negative = drop), "
+                "sorted; dashed lines are group means.",
+            ),
+        ],
+        "notes": list(report.notes),
+    }
+
+
+def environment() -> Environment:
+    """The jinja2 environment: package templates, autoescaping on for every template."""
+    return Environment(
+        loader=PackageLoader("papertiger", "report/templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_html(report: ShrinkageReport) -> str:
+    """The whole report as one self-contained HTML document."""
+    return environment().get_template(TEMPLATE).render(**context(report))
+
+
+def write_html(report: ShrinkageReport, path: str | Path) -> Path:
+    """Write `render_html(report)` to `path` (UTF-8), creating parent folders; return it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_html(report), encoding="utf-8")
+    return path

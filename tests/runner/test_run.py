@@ -1,0 +1,165 @@
+"""The runner against a real loopback server: a full suite, faults, resume, budget."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import answers_for, write_models
+from openai_server import FaultRule, running_server
+
+from papertiger.analysis import load_results, model_metrics, score_table
+from papertiger.benchmarks import load_suite
+from papertiger.config import load_catalogue
+from papertiger.prompts import get_template
+from papertiger.providers import RetryPolicy
+from papertiger.runner import RunSpec, plan_run, run
+from papertiger.store import open_store
+
+FAST_RETRY = RetryPolicy(max_attempts=4, backoff_s=0.01, backoff_max_s=0.05, budget_s=10)
+
+
+def make_spec(tmp_path: Path, data_dir: Path, url: str, samples: int = 4, **kw) -> RunSpec:
+    catalogue = load_catalogue(write_models(tmp_path / "models.toml", url))
+    suite = load_suite("aime", data_dir=data_dir)
+    return RunSpec(
+        models=(catalogue["fake-cn"], catalogue["fake-us"]),
+        suite=suite,
+        samples=samples,
+        template=get_template("boxed", "integer"),
+        db=tmp_path / "results.db",
+        retry=kw.pop("retry", FAST_RETRY),
+        **kw,
+    )
+
+
+def test_full_suite_k4_then_resume_repeats_nothing(tmp_path, data_dir, monkeypatch) -> None:
+    monkeypatch.setenv("PAPERTIGER_TEST_KEY", "sk-test-full-suite")
+    with running_server(answers=answers_for(data_dir), p_correct=0.6, latency_ms=5) as url:
+        spec = make_spec(tmp_path, data_dir, url)
+        summary = run(spec)
+        assert (summary.planned, summary.ok, summary.errors) == (480, 480, 0)
+        seen = len(url.server.log())
+        assert seen == 480
+        # the k samples of an item carry different seeds (0..3), so they can differ
+        seeds = {entry["body"].get("seed") for entry in url.server.log()}
+        assert seeds == {0, 1, 2, 3}
+        again = run(spec)
+        assert (again.done_before, again.ok) == (480, 0)
+        assert len(url.server.log()) == seen  # nothing was sent again
+    results = load_results(spec.db)
+    assert len(results.attempts) == 480
+    assert results.attempts["correct"].notna().all()
+    metrics = model_metrics(results)
+    assert set(metrics["role"]) == {"old", "fresh"}
+    share = results.attempts["correct"].astype(float).mean()
+    assert 0.45 < share < 0.75  # the server answers correctly with p = 0.6
+    table = score_table(results)
+    assert {"pp_fall_low", "pp_fall_high"} <= set(table.frame.columns)
+    assert set(table.frame["group"]) == {"Chinese", "Western"}
+
+
+def test_faults_are_retried_and_failures_recorded(tmp_path, data_dir, monkeypatch) -> None:
+    monkeypatch.setenv("PAPERTIGER_TEST_KEY", "sk-test-faults")
+    rules = [FaultRule(fault="400", prompt_contains="problem I-3:")]
+    with running_server(
+        answers=answers_for(data_dir),
+        fail_rate=0.15,
+        fail_faults=("429", "500", "503", "drop", "malformed", "cut"),
+        retry_after=0.02,
+        rules=rules,
+    ) as url:
+        spec = make_spec(tmp_path, data_dir, url, samples=2)
+        summary = run(spec)
+        # the 400s cannot be fixed by retrying: 2 items (2024 and 2025 I-3) × 2 samples × 2 models
+        assert summary.errors == 8
+        assert summary.ok == 240 - 8
+        assert summary.retries > 0
+        with open_store(spec.db) as store:
+            errors = store.errors_frame()
+            assert len(store.error_keys()) == 8
+        assert errors["error"].str.contains("FatalProviderError").all()
+        # a re-run retries only the failed keys
+        before = len(url.server.log())
+        url.server.set_faults(rules=[], fail_rate=0.0)
+        again = run(spec)
+        assert (again.ok, again.errors) == (8, 0)
+        assert len(url.server.log()) - before == 8
+    attempts = load_results(spec.db).attempts
+    assert (attempts["status"] == "ok").all() and len(attempts) == 240
+
+
+def test_error_text_is_never_model_text(tmp_path, data_dir, monkeypatch) -> None:
+    monkeypatch.setenv("PAPERTIGER_TEST_KEY", "sk-test-err")
+    with running_server(answers=answers_for(data_dir), faults=["400"] * 4) as url:
+        spec = make_spec(tmp_path, data_dir, url, samples=1, concurrency=1)
+        run(spec)
+    con = sqlite3.connect(spec.db)
+    rows = con.execute("SELECT text, error FROM attempts WHERE status = 'error'").fetchall()
+    assert rows and all(text is None and error for text, error in rows)
+    graded = con.execute(
+        "SELECT COUNT(*) FROM grades g JOIN attempts a ON a.key = g.attempt_key "
+        "WHERE a.status = 'error'"
+    ).fetchone()[0]
+    assert graded == 0  # failures are never graded (never counted as wrong)
+
+
+def test_max_cost_stops_scheduling(tmp_path, data_dir, monkeypatch) -> None:
+    monkeypatch.setenv("PAPERTIGER_TEST_KEY", "sk-test-cost")
+    with running_server(answers=answers_for(data_dir)) as url:
+        spec = make_spec(tmp_path, data_dir, url, samples=4, max_cost=0.002, concurrency=2)
+        summary = run(spec)
+    assert summary.stopped and "--max-cost" in summary.stopped
+    assert 0 < summary.ok < 480
+    assert summary.cost_usd >= 0.002
+
+
+def test_dry_run_plan_counts(tmp_path, data_dir) -> None:
+    spec = make_spec(tmp_path, data_dir, "http://127.0.0.1:9/v1", samples=3)
+    with open_store(spec.db) as store:
+        plan = plan_run(spec, store)
+    assert len(plan.items) == 2 * 60 * 3 and len(plan.todo) == len(plan.items)
+    assert all(m.cost_usd is not None and m.cost_usd > 0 for m in plan.models)
+    keys = [i.request.key for i in plan.items]
+    assert len(set(keys)) == len(keys)
+
+
+def test_key_ignores_timeouts_and_concurrency(tmp_path, data_dir) -> None:
+    from dataclasses import replace
+
+    spec = make_spec(tmp_path, data_dir, "http://127.0.0.1:9/v1", samples=1)
+    with open_store(spec.db) as store:
+        base = [i.request.key for i in plan_run(spec, store).items]
+        slower = replace(
+            spec,
+            concurrency=3,
+            models=tuple(m.model_copy(update={"timeout_s": 99.0, "concurrency": 2}) for m in spec.models),
+        )
+        assert [i.request.key for i in plan_run(slower, store).items] == base
+        hotter = replace(
+            spec, models=tuple(m.model_copy(update={"temperature": 0.7}) for m in spec.models)
+        )
+        assert not set(i.request.key for i in plan_run(hotter, store).items) & set(base)
+
+
+@pytest.mark.parametrize("grader_version", ["test-v2"])
+def test_regrade_adds_rows(tmp_path, data_dir, monkeypatch, grader_version) -> None:
+    from papertiger.grading import GRADERS, IntegerGrader
+    from papertiger.runner import regrade
+
+    monkeypatch.setenv("PAPERTIGER_TEST_KEY", "sk-test-regrade")
+    with running_server(answers=answers_for(data_dir)) as url:
+        spec = make_spec(tmp_path, data_dir, url, samples=1)
+        run(spec)
+    first = regrade(spec.db, spec.suite)
+    assert first.graded == 120 and first.added == 0  # same grader version: nothing new
+
+    class NextVersion(IntegerGrader):
+        version = grader_version
+
+    monkeypatch.setitem(GRADERS, "integer", NextVersion)
+    second = regrade(spec.db, spec.suite)
+    assert second.added == 120
+    con = sqlite3.connect(spec.db)
+    assert con.execute("SELECT COUNT(*) FROM grades").fetchone()[0] == 240
