@@ -33,7 +33,21 @@ _EXPORTS = {
     "read_scores_csv": "papertiger.published",
 }
 
-__all__ = sorted([*_EXPORTS, "__version__"])
+__all__ = [
+    "GroupComparison",
+    "InputError",
+    "PapertigerError",
+    "ReportOptions",
+    "Selection",
+    "ShrinkageReport",
+    "TestResult",
+    "__version__",
+    "add_falls",
+    "analyse",
+    "load_published",
+    "load_scores",
+    "read_scores_csv",
+]
 
 if TYPE_CHECKING:
     from papertiger.analysis import (

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from papertiger.analysis import add_falls, summarise_groups
-from papertiger.published import embedded_scores, load_published
+from papertiger.published import embedded_scores
 
 # (model, printed pp fall, printed % fall) from the essay's table.
 ESSAY_ROWS = [

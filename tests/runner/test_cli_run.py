@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import answers_for, write_models
+from runner_helpers import answers_for, write_models
+
 from openai_server import running_server
 
 pytestmark = pytest.mark.slow

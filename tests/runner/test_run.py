@@ -6,9 +6,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import answers_for, write_models
-from openai_server import FaultRule, running_server
+from runner_helpers import answers_for, write_models
 
+from openai_server import FaultRule, running_server
 from papertiger.analysis import load_results, model_metrics, score_table
 from papertiger.benchmarks import load_suite
 from papertiger.config import load_catalogue

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -27,7 +27,7 @@ from papertiger.published import load_scores
 from papertiger.report import print_report, save_figures, to_csv, to_json, to_markdown, write_html
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     """Output formats on stdout."""
 
     rich = "rich"
@@ -36,7 +36,7 @@ class Format(str, Enum):
     json = "json"
 
 
-class MetricName(str, Enum):
+class MetricName(StrEnum):
     """Fall metrics for the group comparison."""
 
     pct = "pct"

@@ -163,10 +163,21 @@ def _long(rows: _Rows, old: str | None, fresh: str | None) -> tuple[pd.DataFrame
                 field="model",
             )
         rec[role] = _score(row["score"], rows, line, "score")
-        skip = {version_col, "score"}
-        for key, value in row.items():
-            if key not in skip and value.strip():
-                rec.setdefault(key, value.strip())
+        _keep_metadata(rec, row, {version_col, "score"})
+    _check_complete(by_model, rows, version_col, (str(old), str(fresh)))
+    return pd.DataFrame.from_records(list(by_model.values())), str(old), str(fresh)
+
+
+def _keep_metadata(rec: dict[str, object], row: dict[str, str], skip: set[str]) -> None:
+    for key, value in row.items():
+        if key not in skip and value.strip():
+            rec.setdefault(key, value.strip())
+
+
+def _check_complete(
+    by_model: dict[str, dict[str, object]], rows: _Rows, version_col: str, labels: tuple[str, str]
+) -> None:
+    old, fresh = labels
     for name, rec in by_model.items():
         for role, label in (("old", old), ("fresh", fresh)):
             if role not in rec:
@@ -176,7 +187,6 @@ def _long(rows: _Rows, old: str | None, fresh: str | None) -> tuple[pd.DataFrame
                     line=int(str(rec["_line"])),
                     field=version_col,
                 )
-    return pd.DataFrame.from_records(list(by_model.values())), str(old), str(fresh)
 
 
 def _check_groups(frame: pd.DataFrame, path: str) -> pd.DataFrame:
