@@ -10,21 +10,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from papertiger.analysis import (
-    ReportOptions,
-    Selection,
-    analyse,
-    load_results,
-    model_metrics,
-    score_table,
-)
-from papertiger.analysis.shrinkage import FRESH_AIME_2025
 from papertiger.cli.app import app
 from papertiger.errors import ConfigError
-from papertiger.published import load_scores
-from papertiger.report import print_report, save_figures, to_csv, to_json, to_markdown, write_html
 
 
 class Format(StrEnum):
@@ -81,6 +69,19 @@ def report(  # noqa: PLR0913 - a CLI command mirrors its flags
     db: Annotated[Path | None, typer.Option(help="Analyse item-level results from this store instead.")] = None,
 ) -> None:
     """Per-model falls, group means, group tests, and the multiverse of choices."""
+    # Heavy imports (scipy, statsmodels, matplotlib) load only when this command runs.
+    from papertiger.analysis import (
+        ReportOptions,
+        Selection,
+        analyse,
+        load_results,
+        model_metrics,
+        score_table,
+    )
+    from papertiger.analysis.shrinkage import FRESH_AIME_2025
+    from papertiger.published import load_scores
+    from papertiger.report import save_figures, write_html
+
     results = None
     if db is not None:
         if sources:
@@ -117,7 +118,10 @@ def report(  # noqa: PLR0913 - a CLI command mirrors its flags
 
 
 def _emit(result: object, output: Format) -> None:
+    from rich.console import Console
+
     from papertiger.analysis.results import ShrinkageReport
+    from papertiger.report import print_report, to_csv, to_json, to_markdown
 
     assert isinstance(result, ShrinkageReport)
     if output is Format.rich:

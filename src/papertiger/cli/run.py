@@ -4,26 +4,27 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from papertiger.benchmarks import load_suite
 from papertiger.cli.app import app
-from papertiger.cli.progress import RichObserver
-from papertiger.config import load_catalogue
 from papertiger.errors import ConfigError
-from papertiger.prompts import get_template
-from papertiger.runner import Plan, RunSpec, RunSummary, plan_run, regrade, run
-from papertiger.store import export as export_store
-from papertiger.store import open_store
 
+if TYPE_CHECKING:
+    from papertiger.runner import Plan, RunSummary
+    from papertiger.schema import ModelSpec
+
+# The runner, store and benchmark layers are imported inside the commands, so that
+# `papertiger report` does not pay for aiohttp and `papertiger run` not for scipy.
 err = Console(stderr=True)
 
 
-def _models(catalogue_path: Path, names: list[str] | None) -> tuple:
+def _models(catalogue_path: Path, names: list[str] | None) -> tuple[ModelSpec, ...]:
+    from papertiger.config import load_catalogue
+
     catalogue = load_catalogue(catalogue_path)
     runnable = {n: m for n, m in catalogue.items() if m.base_url}
     if names:
@@ -66,6 +67,12 @@ def run_command(  # noqa: PLR0913 - a CLI command mirrors its flags
     dry_run: Annotated[bool, typer.Option(help="Print the plan (attempts, done, tokens, cost) and stop.")] = False,
 ) -> None:
     """Evaluate models on a suite's old and fresh sets, k samples each, resuming from --db."""
+    from papertiger.benchmarks import load_suite
+    from papertiger.cli.progress import RichObserver
+    from papertiger.prompts import get_template
+    from papertiger.runner import RunSpec, plan_run, run
+    from papertiger.store import open_store
+
     the_suite = load_suite(suite, data_dir=data, suites_file=suites)
     spec = RunSpec(
         models=_models(models, model),
@@ -122,6 +129,9 @@ def regrade_command(
     grader: Annotated[str | None, typer.Option(help="Grader name (default: the suite's).")] = None,
 ) -> None:
     """Grade stored attempts again, offline; a new grader version adds rows, none is edited."""
+    from papertiger.benchmarks import load_suite
+    from papertiger.runner import regrade
+
     result = regrade(db, load_suite(suite, data_dir=data, suites_file=suites), grader)
     typer.echo(
         f"graded {result.graded} attempts with {result.grader} v{result.version}: "
@@ -137,6 +147,9 @@ def export_command(
     fmt: Annotated[str | None, typer.Option("--format", help="parquet or csv (default: from the file name).")] = None,
 ) -> None:
     """Write every attempt with its latest grade to Parquet or CSV."""
+    from papertiger.store import export as export_store
+    from papertiger.store import open_store
+
     if fmt not in (None, "parquet", "csv"):
         raise ConfigError("--format must be parquet or csv")
     with open_store(db) as store:

@@ -38,7 +38,7 @@ _SENTINEL_LIT = json.dumps(_SENTINEL).encode()
 _MAX_TEMPLATES = 4
 _LEARN_ATTEMPTS = 16  # payloads looked at one by one, per stream
 _KEY_LEN = 24
-_LEARN_MIN_LINES = 64  # learning costs ~30 µs: only worth it for a read with many events
+_LEARN_MIN_BYTES = 8192  # learning costs ~50 µs: only worth it for a read of many events
 
 
 @dataclass
@@ -273,7 +273,7 @@ class StreamParser:
         if b"\r" in block:
             block = block.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         pos = 0
-        learn = self._learn_left > 0 and block.count(b"\n") >= _LEARN_MIN_LINES
+        learn = self._learn_left > 0 and len(block) >= _LEARN_MIN_BYTES
         while learn and self._learn_left > 0 and pos < len(block):
             end = block.find(b"\n", pos)
             end = len(block) if end < 0 else end

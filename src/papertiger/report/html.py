@@ -254,24 +254,33 @@ def _pair(report: ShrinkageReport) -> tuple[str, str]:
     return (c.group_a, c.group_b) if c is not None else ("A", "B")
 
 
-def multiverse_rows(report: ShrinkageReport) -> list[dict[str, str]]:
-    """Formatted multiverse rows: metric × subset × test → difference, sidedness, p."""
-    a, b = _pair(report)
-    rows = []
-    for _, r in report.multiverse.iterrows():
+def multiverse_grid(report: ShrinkageReport) -> dict[str, Any]:
+    """The multiverse as a grid: one row per metric × subset, two p-value cells per test
+    (two-sided, one-sided), so the spread across choices is visible at a glance."""
+    verse = report.multiverse
+    if verse.empty:
+        return {"tests": [], "rows": []}
+    tests = [t for t in dict.fromkeys(verse["test"]) if t != "(too few models)"]
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for _, r in verse.iterrows():
         metric = str(r.get("metric", ""))
-        rows.append(
-            {
-                "metric": METRIC_LABELS.get(metric, metric),
-                "subset": str(r.get("subset", "")),
-                "n": f"{_int(r.get('n_a'))} / {_int(r.get('n_b'))}",
-                "difference": signed(r.get("difference"), DIGITS.get(metric, 2)),
-                "test": str(r.get("test", "")),
-                "sided": sidedness(str(r.get("alternative", "two-sided")), a, b, short=True),
-                "p": p_value(r.get("p_value")),
-            }
-        )
-    return rows
+        row = rows.setdefault((metric, str(r.get("subset", ""))), {
+            "metric": METRIC_LABELS.get(metric, metric),
+            "subset": str(r.get("subset", "")),
+            "n": f"{_int(r.get('n_a'))} / {_int(r.get('n_b'))}",
+            "difference": signed(r.get("difference"), DIGITS.get(metric, 2)),
+            "p": {},
+            "note": "",
+        })
+        if r.get("test") == "(too few models)":
+            row["note"] = "too few models"
+            continue
+        side = "two" if r.get("alternative") == "two-sided" else "one"
+        row["p"][(str(r.get("test")), side)] = p_value(r.get("p_value"))
+    for row in rows.values():
+        row["cells"] = [row["p"].get((t, side), "") for t in tests for side in ("two", "one")]
+    short = {"Permutation (difference of means)": "Permutation", "Permutation of lab means": "Lab permutation"}
+    return {"tests": [short.get(t, t) for t in tests], "rows": list(rows.values())}
 
 
 def _int(value: Any) -> str:
@@ -310,7 +319,7 @@ def context(report: ShrinkageReport) -> dict[str, Any]:
         "rows": model_rows(report, columns),
         "groups": list(colours.items()),
         "comparison": comparison_context(report.comparison),
-        "multiverse": multiverse_rows(report),
+        "multiverse": multiverse_grid(report),
         "pair": _pair(report),
         "metrics": metrics_table(report),
         "figures": [

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from papertiger.schema import Completion
 from papertiger.store.records import AttemptRecord
@@ -58,6 +61,8 @@ def frame_query(latest: bool, include_raw: bool) -> str:
 
 def typed_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Nullable integer/boolean dtypes and UTC timestamps, whatever SQLite returned."""
+    import pandas as pd
+
     for column in INT_COLUMNS:
         frame[column] = frame[column].astype("Int64")
     for column in FLOAT_COLUMNS:

@@ -21,9 +21,10 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 from papertiger.errors import StoreError
 from papertiger.schema import CompletionStatus, Grade
@@ -129,6 +130,8 @@ class SQLiteStore:
     def runs_frame(self) -> pd.DataFrame:
         """All runs, oldest first."""
         with self._lock:
+            import pandas as pd
+
             return pd.read_sql_query("SELECT * FROM runs ORDER BY started_at", self._conn)
 
     # -- writes ------------------------------------------------------------------------
@@ -237,12 +240,16 @@ class SQLiteStore:
         """
         query = frame_query(latest_grader, include_raw)
         with self._lock:
+            import pandas as pd
+
             frame = pd.read_sql_query(query, self._conn, params={"grader": grader})
         return typed_frame(frame)
 
     def errors_frame(self) -> pd.DataFrame:
         """Every failed try ever recorded, oldest first (the retry history)."""
         with self._lock:
+            import pandas as pd
+
             return pd.read_sql_query(
                 "SELECT * FROM attempt_errors ORDER BY created_at, id", self._conn
             )

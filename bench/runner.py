@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""Runner speed, measured side by side with the minimal aiohttp client in one run.
+
+Workload of ../shared/bench/PEERS.md: 60 problems × k = 64 = 3,840 chat completions of
+1,024 tokens each, from the loopback fake server (../shared/bench/fake_openai_server.py,
+aiohttp backend, in its own process). For each server latency (0 ms, 500 ms) and
+concurrency (64, 256), it runs `papertiger run` (a fresh results store each time) and
+`min_client.py --lib aiohttp` as child processes and reports:
+
+  wall time, completions per second, share of ideal (ceil(N / C) × latency), and the
+  child's CPU milliseconds per completion — everything included: interpreter start-up,
+  imports, planning, HTTP, SSE parsing, grading and SQLite commits.
+
+Targets (issue #3): ≥ 95 % of ideal at 500 ms and 64 in flight; ≤ 1 CPU-ms per completion;
+at 0 ms, wall time within 2× of the minimal client's.
+
+    .venv/bin/python bench/runner.py [--k 64] [--latencies 0,500] [--concurrency 64,256]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+SHARED = ROOT.parent / "shared" / "bench"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(latency_ms: int) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, str(SHARED / "fake_openai_server.py"), "--backend", "aiohttp",
+         "--port", str(port), "--latency-ms", str(latency_ms), "--tokens", "1024"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc, f"http://127.0.0.1:{port}/v1"
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("fake server did not start")
+
+
+def write_suite(folder: Path) -> tuple[Path, Path]:
+    """The 60 workload problems as a 30 + 30 suite; the user message is the problem text,
+    and the gold answer is the server's `fake_answer`, so every reply grades correct."""
+    rows = [json.loads(x) for x in (SHARED / "workload" / "aime_synth.jsonl").read_text().splitlines()]
+    for name, part in (("a", rows[:30]), ("b", rows[30:])):
+        with (folder / f"synth_{name}.jsonl").open("w") as handle:
+            for row in part:
+                handle.write(json.dumps({"id": row["id"], "problem": row["prompt"],
+                                         "answer": str(row["fake_answer"])}) + "\n")
+    suites = folder / "suites.toml"
+    suites.write_text(
+        '[[suite]]\nname = "synth"\ngrader = "integer"\n'
+        '[suite.old]\nname = "synth_a"\npath = "synth_a.jsonl"\ncount = 30\n'
+        '[suite.fresh]\nname = "synth_b"\npath = "synth_b.jsonl"\ncount = 30\n'
+    )
+    template = folder / "bare.txt"
+    template.write_text("{problem}")
+    return suites, template
+
+
+def measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Wall seconds and CPU seconds (user + sys) of one child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd[:3]} failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    return wall, cpu, proc.stdout
+
+
+def run_papertiger(url: str, folder: Path, k: int, conc: int, suites: Path, template: Path) -> tuple[float, float, int]:
+    models = folder / "models.toml"
+    models.write_text(f'[[model]]\nname = "fake"\nbase_url = "{url}"\nmodel = "fake-model"\n'
+                      f"temperature = 0.6\nconcurrency = {conc}\n")
+    db = folder / f"bench-{time.monotonic_ns()}.db"
+    cmd = [str(Path(sys.executable).with_name("papertiger")), "run", "--models", str(models),
+           "--suite", "synth", "--suites", str(suites), "--samples", str(k),
+           "--prompt", str(template), "--db", str(db)]
+    wall, cpu, _ = measured(cmd, {**os.environ, "TERM": "dumb", "COLUMNS": "120"})
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    ok, correct = con.execute(
+        "SELECT COUNT(*), SUM(g.correct) FROM attempts a JOIN grades g ON g.attempt_key = a.key "
+        "WHERE a.status = 'ok'"
+    ).fetchone()
+    con.close()
+    assert ok == 60 * k, f"papertiger stored {ok} of {60 * k}"
+    return wall, cpu, int(correct or 0)
+
+
+def run_min_client(url: str, k: int, conc: int) -> tuple[float, float, int]:
+    cmd = [sys.executable, str(SHARED / "min_client.py"), "--base-url", url, "--k", str(k),
+           "-c", str(conc), "--lib", "aiohttp"]
+    wall, cpu, out = measured(cmd, dict(os.environ))
+    stats = json.loads(out.strip().splitlines()[-1])
+    assert stats["ok"] == 60 * k, stats
+    return wall, cpu, int(stats["correct"])
+
+
+def row(name: str, n: int, latency: int, conc: int, wall: float, cpu: float, correct: int) -> dict[str, object]:
+    ideal = math.ceil(n / conc) * latency / 1000
+    return {"runner": name, "latency_ms": latency, "concurrency": conc, "n": n,
+            "wall_s": round(wall, 2), "per_s": round(n / wall, 1),
+            "ideal_share": round(ideal / wall, 3) if latency else None,
+            "cpu_ms_per_completion": round(1000 * cpu / n, 3), "correct": correct}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--k", type=int, default=64)
+    ap.add_argument("--latencies", default="0,500")
+    ap.add_argument("--concurrency", default="64,256")
+    ap.add_argument("--json", type=Path, help="also write the rows as JSON lines here")
+    args = ap.parse_args()
+    if not SHARED.is_dir():
+        sys.exit(f"{SHARED} not found: the benchmark needs ../shared/bench")
+    n = 60 * args.k
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        suites, template = write_suite(folder)
+        for latency in [int(x) for x in args.latencies.split(",")]:
+            server, url = start_server(latency)
+            try:
+                for conc in [int(x) for x in args.concurrency.split(",")]:
+                    # alternate the order so neither side always runs on a warmer machine
+                    for name in ("papertiger", "min-aiohttp"):
+                        if name == "papertiger":
+                            result = run_papertiger(url, folder, args.k, conc, suites, template)
+                        else:
+                            result = run_min_client(url, args.k, conc)
+                        rows.append(row(name, n, latency, conc, *result))
+                        print(json.dumps(rows[-1]), flush=True)
+            finally:
+                server.terminate()
+                server.wait(10)
+    report(rows)
+    if args.json:
+        args.json.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+def report(rows: list[dict[str, object]]) -> None:
+    print("\n| latency | conc | runner | wall s | compl/s | share of ideal | CPU-ms/compl | correct |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        share = "–" if r["ideal_share"] is None else f"{100 * float(r['ideal_share']):.1f} %"
+        print(f"| {r['latency_ms']} ms | {r['concurrency']} | {r['runner']} | {r['wall_s']} | "
+              f"{r['per_s']} | {share} | {r['cpu_ms_per_completion']} | {r['correct']}/{r['n']} |")
+    print("\nratios (papertiger / min-aiohttp):")
+    for latency, conc in sorted({(r["latency_ms"], r["concurrency"]) for r in rows}):
+        pair = {r["runner"]: r for r in rows if (r["latency_ms"], r["concurrency"]) == (latency, conc)}
+        p, m = pair["papertiger"], pair["min-aiohttp"]
+        print(f"  {latency} ms, {conc} in flight: wall {float(p['wall_s']) / float(m['wall_s']):.2f}×, "
+              f"CPU {float(p['cpu_ms_per_completion']) / float(m['cpu_ms_per_completion']):.2f}×")
+
+
+if __name__ == "__main__":
+    main()
