@@ -62,27 +62,23 @@ def answer_region(text: str) -> str:
 
 _BOX_RE = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])\s*")
 _BARE_BOX_RE = re.compile(r"[-+]?\d+")
+_BRACE_TOKEN_RE = re.compile(r"\\.|[{}]", re.DOTALL)
 
 
-def _closing_braces(text: str) -> dict[int, int]:
-    """Map each '{' index to its matching '}' index, in one pass over `text`.
+def _closing_braces(text: str, start: int = 0) -> dict[int, int]:
+    """Map each '{' index from `start` on to its matching '}' index, in one pass.
 
     Escaped braces (``\\{``) are skipped so set notation does not end a group early. One
     pass keeps degenerate replies (thousands of unclosed boxes) linear, not quadratic.
     """
     pairs: dict[int, int] = {}
     stack: list[int] = []
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\":
-            i += 2
-            continue
+    for token in _BRACE_TOKEN_RE.finditer(text, start):  # visits only backslashes and braces
+        ch = token.group()
         if ch == "{":
-            stack.append(i)
+            stack.append(token.start())
         elif ch == "}" and stack:
-            pairs[stack.pop()] = i
-        i += 1
+            pairs[stack.pop()] = token.start()
     return pairs
 
 
@@ -93,7 +89,8 @@ def _box_spans(text: str) -> list[tuple[int, int]]:
     for m in _BOX_RE.finditer(text):
         start = m.end()
         if text.startswith("{", start):
-            pairs = _closing_braces(text) if pairs is None else pairs
+            # braces before the first box cannot change how a box's own group closes
+            pairs = _closing_braces(text, start) if pairs is None else pairs
             close = pairs.get(start)
             if close is not None:
                 spans.append((start + 1, close))

@@ -151,15 +151,22 @@ class SQLiteStore:
             status = self._statuses(conn, [r.key for r in records])
             inserted = replaced = 0
             skipped: set[str] = set()
+            fresh: list[AttemptRecord] = []
             for record in records:
                 previous = status.get(record.key)
                 if previous == "ok":
                     skipped.add(record.key)
                     continue
-                _write_attempt(conn, record, replace=previous is not None)
-                inserted += previous is None
-                replaced += previous is not None
+                if previous is None:
+                    fresh.append(record)
+                    inserted += 1
+                else:
+                    _insert_attempts(conn, fresh)  # the key may be among them: write first
+                    fresh = []
+                    _write_attempt(conn, record, replace=True)
+                    replaced += 1
                 status[record.key] = record.status
+            _insert_attempts(conn, fresh)
             kept = [(key, grade) for key, grade in grades if key not in skipped]
             added = _insert_grades(conn, kept)
         skipped_count = sum(1 for r in records if r.key in skipped)
@@ -274,6 +281,34 @@ def _attempt_row(record: AttemptRecord) -> tuple[Any, ...]:
     return tuple(values[name] for name in ATTEMPT_COLUMNS)
 
 
+_INSERT_ATTEMPT = (
+    f"INSERT INTO attempts ({', '.join(ATTEMPT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(ATTEMPT_COLUMNS))})"
+)
+_INSERT_ERROR = (
+    "INSERT INTO attempt_errors (key, run_id, error, retries, latency_s, raw, created_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _error_row(record: AttemptRecord) -> tuple[Any, ...]:
+    return (
+        record.key,
+        record.run_id,
+        record.error,
+        record.retries,
+        record.latency_s,
+        record.raw,
+        iso_utc(record.created_at),
+    )
+
+
+def _insert_attempts(conn: sqlite3.Connection, records: Sequence[AttemptRecord]) -> None:
+    """New keys in bulk (one executemany), each failure also into the error history."""
+    conn.executemany(_INSERT_ATTEMPT, [_attempt_row(r) for r in records])
+    conn.executemany(_INSERT_ERROR, [_error_row(r) for r in records if r.status == "error"])
+
+
 def _write_attempt(conn: sqlite3.Connection, record: AttemptRecord, *, replace: bool) -> None:
     row = _attempt_row(record)
     if replace:
@@ -284,45 +319,28 @@ def _write_attempt(conn: sqlite3.Connection, record: AttemptRecord, *, replace: 
         marks = ", ".join("?" * len(ATTEMPT_COLUMNS))
         conn.execute(f"INSERT INTO attempts ({', '.join(ATTEMPT_COLUMNS)}) VALUES ({marks})", row)
     if record.status == "error":
-        conn.execute(
-            "INSERT INTO attempt_errors (key, run_id, error, retries, latency_s, raw, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                record.key,
-                record.run_id,
-                record.error,
-                record.retries,
-                record.latency_s,
-                record.raw,
-                iso_utc(record.created_at),
-            ),
-        )
+        conn.execute(_INSERT_ERROR, _error_row(record))
 
 
 def _insert_grades(conn: sqlite3.Connection, grades: Sequence[tuple[str, Grade]]) -> int:
     now = iso_utc(utc_now())
-    added = 0
-    for key, grade in grades:
-        try:
-            cursor = conn.execute(
-                "INSERT OR IGNORE INTO grades (attempt_key, grader, version, extracted, correct,"
-                " method, fallback, truncated, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    key,
-                    grade.grader,
-                    grade.version,
-                    grade.extracted,
-                    int(grade.correct),
-                    grade.method,
-                    int(grade.fallback),
-                    int(grade.truncated),
-                    now,
-                ),
-            )
-        except sqlite3.IntegrityError as exc:
-            raise StoreError(f"cannot store a grade for unknown attempt key {key!r}") from exc
-        added += cursor.rowcount
-    return added
+    rows = [
+        (key, g.grader, g.version, g.extracted, int(g.correct), g.method, int(g.fallback),
+         int(g.truncated), now)
+        for key, g in grades
+    ]
+    before = conn.total_changes
+    try:
+        conn.executemany(
+            "INSERT OR IGNORE INTO grades (attempt_key, grader, version, extracted, correct,"
+            " method, fallback, truncated, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    except sqlite3.IntegrityError as exc:
+        known = {r[0] for r in conn.execute("SELECT key FROM attempts")} if len(rows) < 10_000 else set()
+        missing = next((r[0] for r in rows if r[0] not in known), "?")
+        raise StoreError(f"cannot store a grade for unknown attempt key {missing!r}") from exc
+    return conn.total_changes - before
 
 
 # -- opening -----------------------------------------------------------------------------
