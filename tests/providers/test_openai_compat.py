@@ -25,6 +25,7 @@ from papertiger.providers import (
     RetryPolicy,
     StreamParser,
     retry_after_seconds,
+    sse,
 )
 from papertiger.schema import ChatRequest, Completion, ModelSpec, SamplingParams
 
@@ -343,32 +344,39 @@ def _chunk(rng: random.Random, base: dict[str, Any], delta: dict[str, Any] | Non
         {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}])
     if usage is not None:
         obj["usage"] = usage
-    return json.dumps(obj, ensure_ascii=rng.random() < 0.5, separators=(",", ":")).encode()
+    style = base["_style"]  # per stream: compact or spaced JSON, escaped or raw non-ASCII
+    obj.pop("_style")
+    return json.dumps(obj, ensure_ascii=style & 1 == 1,
+                      separators=(",", ":") if style & 2 else (", ", ": ")).encode()
 
 
 def _random_stream(rng: random.Random) -> tuple[list[bytes], str, str]:
     """A vLLM-like stream with odd events mixed in, and the text and reasoning it carries."""
     base = {"id": f"chatcmpl-{rng.randrange(10**6)}", "object": "chat.completion.chunk",
-            "created": 1_700_000_000, "model": "m"}
+            "created": 1_700_000_000, "model": "m", "_style": rng.randrange(4)}
+    thinking = rng.choice(["reasoning_content", "reasoning"])
     pieces = [rng.choice(TRICKY) if rng.random() < 0.3 else f" w{rng.randrange(50)}"
               for _ in range(rng.randrange(0, 400))]
     n_reasoning = rng.randrange(0, len(pieces) + 1)
     payloads = [_chunk(rng, base, {"role": "assistant", "content": ""})]
     for i, piece in enumerate(pieces):
-        field = "reasoning_content" if i < n_reasoning else "content"
+        field = thinking if i < n_reasoning else "content"
         roll = rng.random()
-        if roll < 0.03:  # an odd event: another shape, a comment, or a doubled delta
+        if roll < 0.02:  # odd events: another shape, a comment, a doubled delta
             payloads.append(_chunk(rng, dict(base, created=1), {field: piece}))
-        elif roll < 0.05:
+        elif roll < 0.04:
             payloads.append(b": keep-alive")
             payloads.append(_chunk(rng, base, {field: piece}))
+        elif roll < 0.05 and i < n_reasoning:
+            payloads.append(_chunk(rng, base, {"reasoning_content": piece, "reasoning": piece}))
         else:
             payloads.append(_chunk(rng, base, {field: piece}))
     payloads.append(_chunk(rng, base, {}, "stop"))
     payloads.append(_chunk(rng, base, None, usage={"completion_tokens": len(pieces)}))
     payloads.append(b"[DONE]")
     nl = b"\r\n" if rng.random() < 0.1 else b"\n"
-    events = [p if p.startswith(b":") else b"data: " + p for p in payloads]
+    data = b"data:" if rng.random() < 0.1 else b"data: "
+    events = [p if p.startswith(b":") else data + p for p in payloads]
     body = b"".join(e + nl + nl for e in events)
     cuts = sorted(rng.sample(range(1, len(body)), k=min(len(body) - 1, rng.choice([1, 3, 40]))))
     reads = [body[a:b] for a, b in zip([0, *cuts], [*cuts, len(body)], strict=True)]
@@ -383,7 +391,8 @@ def _parse(reads: list[bytes], fast: bool) -> tuple[Any, ...]:
     return reply.text, reply.reasoning, reply.finish_reason, reply.usage, reply.first_token_at
 
 
-def test_template_fast_path_equals_the_plain_parse() -> None:
+def test_template_fast_path_equals_the_plain_parse(monkeypatch: Any) -> None:
+    monkeypatch.setattr(sse, "_LEARN_MIN_BYTES", 256)  # learn on small reads too
     rng = random.Random(20260601)
     for _ in range(150):
         reads, text, reasoning = _random_stream(rng)

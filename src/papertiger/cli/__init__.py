@@ -17,7 +17,7 @@ __all__ = ["app", "main"]
 def main() -> None:
     """Entry point of the `papertiger` script and `python -m papertiger`."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # click returns typer.Exit's code in this mode
     except PapertigerError as exc:
         print(f"papertiger: error: {exc}", file=sys.stderr)
         sys.exit(2)
@@ -39,3 +39,5 @@ def main() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
+    if isinstance(code, int) and code:
+        sys.exit(code)

@@ -38,7 +38,7 @@ _SENTINEL_LIT = json.dumps(_SENTINEL).encode()
 _MAX_TEMPLATES = 4
 _LEARN_ATTEMPTS = 16  # payloads looked at one by one, per stream
 _KEY_LEN = 24
-_LEARN_MIN_BYTES = 8192  # learning costs ~50 µs: only worth it for a read of many events
+_LEARN_MIN_BYTES = 32768  # learning costs ~0.1 ms: worth it only for a read of many events
 
 
 @dataclass
@@ -145,12 +145,14 @@ def _learn(payload: bytes, kind: Kind, target: Target, piece: str) -> _Template 
     found = (_SENTINEL,) if target == "text" else ()
     want = (found, () if target == "text" else (_SENTINEL,), None, {})
     for match in _LIT.finditer(payload):
+        prefix, suffix = payload[: match.start()], payload[match.end() :]
+        if suffix.lstrip()[:1] == b":":
+            continue  # a key, not a value
         try:
             if json.loads(match.group()) != piece:
                 continue
         except ValueError:
             continue
-        prefix, suffix = payload[: match.start()], payload[match.end() :]
         if _effect(prefix + _SENTINEL_LIT + suffix, kind) != want:
             continue
         if _effect(prefix + b'""' + suffix, kind) == ((), (), None, {}):
