@@ -40,6 +40,7 @@ from typing import Any
 from aiohttp import web
 
 CREATED = int(time.time())
+_ID = "cmpl-papertiger-0000000000"  # cached events carry this; each reply gets its own id
 _FILLER_TEXT = (
     "Let us denote the unknown by x and check each case modulo seven , then count the "
     "remaining configurations by symmetry and subtract the boundary terms ."
@@ -207,7 +208,7 @@ def _pieces(words: list[str], k: int, lead: bool) -> list[str]:
 def _event(chat: bool, model: str, delta: dict | None, finish: str | None = None,
            usage: dict | None = None) -> bytes:
     obj: dict[str, Any] = {
-        "id": "chatcmpl-papertiger" if chat else "cmpl-papertiger",
+        "id": _ID,
         "object": "chat.completion.chunk" if chat else "text_completion",
         "created": CREATED, "model": model, "choices": [],
     }
@@ -309,7 +310,7 @@ class Replier:
             choice["message"] = message
         else:
             choice["text"] = text
-        obj = {"id": "chatcmpl-papertiger" if chat else "cmpl-papertiger",
+        obj = {"id": _ID,
                "object": "chat.completion" if chat else "text_completion", "created": CREATED,
                "model": body.get("model") or self.o.model, "choices": [choice],
                "usage": plan.usage}
@@ -342,14 +343,15 @@ class Handlers:
         entry = self.state.begin(request, request.path, body, prompt)
         status: int | None = None
         try:
-            resp = await self._respond(request, body, prompt, chat, entry["fault"])
+            rid = b"cmpl-%021d" % entry["n"]
+            resp = await self._respond(request, body, prompt, chat, entry["fault"], rid)
             status = resp.status if resp is not None else None
             return resp if resp is not None else web.Response()
         finally:
             self.state.end(entry, status)
 
     async def _respond(self, request: web.Request, body: dict[str, Any], prompt: str,
-                       chat: bool, fault: str | None) -> web.StreamResponse | None:
+                       chat: bool, fault: str | None, rid: bytes) -> web.StreamResponse | None:
         o = self.state.options
         if fault == "slow":
             await asyncio.sleep(o.slow_s)
@@ -368,12 +370,13 @@ class Handlers:
             await asyncio.sleep(o.latency_ms / 1000)
         plan = self.replier.plan(body, prompt, chat)
         if not body.get("stream") or o.force_json:
-            body_bytes = self.replier.json_body(plan, body, chat)
+            body_bytes = self.replier.json_body(plan, body, chat).replace(_ID.encode(), rid)
             return web.Response(body=body_bytes, content_type="application/json")
-        return await self._stream(request, self.replier.events(plan, body, chat), fault)
+        events = self.replier.events(plan, body, chat)
+        return await self._stream(request, events, fault, rid)
 
-    async def _stream(self, request: web.Request, events: list[bytes],
-                      fault: str | None) -> web.StreamResponse | None:
+    async def _stream(self, request: web.Request, events: list[bytes], fault: str | None,
+                      rid: bytes) -> web.StreamResponse | None:
         resp = web.StreamResponse(headers={"Cache-Control": "no-cache"})
         resp.content_type = "text/event-stream"
         await resp.prepare(request)
@@ -382,10 +385,10 @@ class Handlers:
         interval = self.state.options.chunk_interval_ms / 1000
         if interval > 0:
             for event in events:
-                await resp.write(event)
+                await resp.write(event.replace(_ID.encode(), rid))
                 await asyncio.sleep(interval)
         else:
-            await resp.write(b"".join(events))
+            await resp.write(b"".join(events).replace(_ID.encode(), rid))
         if fault == "cut":
             request.transport.close()  # type: ignore[union-attr]
             return None

@@ -11,7 +11,6 @@ from rich.table import Table
 from rich.text import Text
 
 from papertiger.analysis.results import METRIC_LABELS, GroupComparison, ShrinkageReport
-from papertiger.report.text import multiverse_pivot
 
 GROUP_STYLES = ("bold red", "bold blue", "bold green", "bold magenta", "bold yellow")
 
@@ -101,15 +100,53 @@ def comparison_view(comp: GroupComparison) -> Group:
     return Group(*lines, table)
 
 
+SHORT_TESTS = {
+    "Welch t": "Welch",
+    "Student t": "Student",
+    "Mann–Whitney U": "MWU",
+    "Permutation (difference of means)": "Perm",
+    "Permutation of lab means": "Lab perm",
+}
+
+
 def multiverse_table(report: ShrinkageReport) -> Table:
-    """The multiverse as a grid: metric × subset rows, test columns, p-values in cells."""
-    wide = multiverse_pivot(report.multiverse)
-    table = Table(title="Multiverse: p-values by metric × subset × test")
-    for column in wide.columns:
-        table.add_column(escape(str(column)), justify="right" if column not in ("metric", "subset") else "left")
-    for row in wide.itertuples(index=False):
-        table.add_row(*[_num(v) if isinstance(v, float) else escape(str(v)) for v in row])
+    """The multiverse as a grid: metric × subset rows, one column per test holding
+    'two-sided p / one-sided p'."""
+    verse = report.multiverse
+    tests = [t for t in dict.fromkeys(verse["test"]) if t != "(too few models)"]
+    table = Table(
+        title="Multiverse: p-values by metric × subset × test",
+        caption="each cell: two-sided p / one-sided p (first group falls more)",
+    )
+    for name in ("metric", "subset", "n", "diff"):
+        table.add_column(name, justify="left" if name in ("metric", "subset") else "right")
+    for test in tests:
+        table.add_column(escape(SHORT_TESTS.get(test, test)), justify="right", no_wrap=True)
+    cells: dict[tuple[str, str], dict[str, object]] = {}
+    for rec in verse.to_dict("records"):
+        row = cells.setdefault((rec["metric"], rec["subset"]), {"rec": rec, "p": {}})
+        row["p"][(rec["test"], rec["alternative"])] = rec["p_value"]  # type: ignore[index]
+    for (metric, subset), row in cells.items():
+        rec, p = row["rec"], row["p"]
+        values = [
+            f"{_p(p.get((t, 'two-sided')))} / {_p(p.get((t, 'less')))}"  # type: ignore[attr-defined]
+            if (t, "two-sided") in p or (t, "less") in p  # type: ignore[operator]
+            else ""
+            for t in tests
+        ]
+        label = escape(subset)
+        if not any(values):
+            values, label = ["–"] * len(tests), f"{label} [dim](too few models)[/]"
+        n = f"{rec['n_a']}/{rec['n_b']}"  # type: ignore[index]
+        table.add_row(metric, label, n, _num(rec["difference"], 2), *values)  # type: ignore[index]
     return table
+
+
+def _p(value: object) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    p = float(value)  # type: ignore[arg-type]
+    return "<.001" if p < 0.001 else f"{p:.3f}".lstrip("0")
 
 
 def metrics_table(metrics: pd.DataFrame) -> Table:
