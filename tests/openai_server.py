@@ -221,10 +221,11 @@ def _event(chat: bool, model: str, delta: dict | None, finish: str | None = None
 
 
 @functools.lru_cache(maxsize=256)
-def _cached_events(chat: bool, model: str, name: str, pool: str, n: int, k: int,
-                   lead: bool) -> tuple[bytes, ...]:
+def _cached_events(chat: bool, model: str, name: str, pool: str, n: int,
+                   k: int) -> tuple[bytes, ...]:
+    """The events of n words of a pool, k to an event: built once, sent many times."""
     words = _words(_THOUGHT if pool == "thought" else _FILLER, n)
-    return tuple(_event(chat, model, {name: p}) for p in _pieces(words, k, lead))
+    return tuple(_event(chat, model, {name: p}) for p in _pieces(words, k, False))
 
 
 @dataclass
@@ -291,8 +292,8 @@ class Replier:
         out = [_event(chat, model, {"role": "assistant", "content": ""})] if chat else []
         if plan.reasoning:
             out += _cached_events(chat, model, self.o.reasoning_field, "thought",
-                                  plan.reasoning, k, False)
-        out += _cached_events(chat, model, name, "filler", plan.filler, k, False)
+                                  plan.reasoning, k)
+        out += _cached_events(chat, model, name, "filler", plan.filler, k)
         out += [_event(chat, model, {name: p}) for p in _pieces(plan.tail, k, plan.filler > 0)]
         out.append(_event(chat, model, {} if chat else {"text": ""}, plan.finish))
         if (body.get("stream_options") or {}).get("include_usage"):

@@ -240,6 +240,9 @@ def test_unreachable_endpoint_is_an_error_completion() -> None:
     c = complete(dead, {"retry": RetryPolicy(max_attempts=2, backoff_s=0.01)})
     assert c.status == "error" and c.retries == 1
     assert c.error is not None and c.error.startswith("RetryableError: connection failed")
+    bad = complete("ftp://127.0.0.1:9/v1")
+    assert bad.status == "error" and bad.retries == 0
+    assert bad.error is not None and bad.error.startswith("FatalProviderError: invalid URL")
 
 
 # ---------------------------------------------------------------- secrets

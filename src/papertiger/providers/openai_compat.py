@@ -309,7 +309,7 @@ class OpenAICompatProvider:
                 return reply, started, time.perf_counter()
         except TimeoutError as exc:
             raise RetryableError(f"timed out (timeout_s={request.timeout_s:g})") from exc
-        except aiohttp.InvalidURL as exc:
+        except (aiohttp.InvalidURL, aiohttp.NonHttpUrlClientError) as exc:
             raise FatalProviderError(f"invalid URL: {exc}") from exc
         except (aiohttp.ClientError, OSError) as exc:
             raise RetryableError(f"connection failed: {type(exc).__name__}: {exc}") from exc

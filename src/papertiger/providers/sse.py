@@ -142,8 +142,9 @@ def _effect(payload: bytes, kind: Kind) -> tuple[Any, ...] | None:
 
 def _learn(payload: bytes, kind: Kind, target: Target, piece: str) -> _Template | None:
     """Find the string that produced `piece` and prove the rest of the chunk is inert."""
-    found = (_SENTINEL,) if target == "text" else ()
-    want = (found, () if target == "text" else (_SENTINEL,), None, {})
+    one: tuple[str, ...] = (_SENTINEL,)
+    want = (one, ()) if target == "text" else ((), one)
+    want_state: tuple[Any, ...] = (*want, None, {})
     for match in _LIT.finditer(payload):
         prefix, suffix = payload[: match.start()], payload[match.end() :]
         if suffix.lstrip()[:1] == b":":
@@ -153,7 +154,7 @@ def _learn(payload: bytes, kind: Kind, target: Target, piece: str) -> _Template 
                 continue
         except ValueError:
             continue
-        if _effect(prefix + _SENTINEL_LIT + suffix, kind) != want:
+        if _effect(prefix + _SENTINEL_LIT + suffix, kind) != want_state:
             continue
         if _effect(prefix + b'""' + suffix, kind) == ((), (), None, {}):
             return _Template(target, b"data: " + prefix, suffix + b"\n\n")
