@@ -31,6 +31,7 @@ from papertiger.schema import CompletionStatus, Grade
 from papertiger.store.frame import ATTEMPT_COLUMNS, frame_query, typed_frame
 from papertiger.store.migrations import APPLICATION_ID, migrate
 from papertiger.store.records import AttemptRecord, PutResult, iso_utc, utc_now
+from papertiger.store.writes import insert_attempts, insert_grades, write_attempt
 
 Synchronous = Literal["NORMAL", "FULL"]
 _CHUNK = 500  # stays well under SQLite's bound-parameter limit
@@ -161,21 +162,21 @@ class SQLiteStore:
                     fresh.append(record)
                     inserted += 1
                 else:
-                    _insert_attempts(conn, fresh)  # the key may be among them: write first
+                    insert_attempts(conn, fresh)  # the key may be among them: write first
                     fresh = []
-                    _write_attempt(conn, record, replace=True)
+                    write_attempt(conn, record, replace=True)
                     replaced += 1
                 status[record.key] = record.status
-            _insert_attempts(conn, fresh)
+            insert_attempts(conn, fresh)
             kept = [(key, grade) for key, grade in grades if key not in skipped]
-            added = _insert_grades(conn, kept)
+            added = insert_grades(conn, kept)
         skipped_count = sum(1 for r in records if r.key in skipped)
         return PutResult(inserted, replaced, skipped_count, added)
 
     def put_grades(self, grades: Sequence[tuple[str, Grade]]) -> int:
         """Add grades for stored attempts (a regrade); return how many rows were new."""
         with self._transaction() as conn:
-            return _insert_grades(conn, grades)
+            return insert_grades(conn, grades)
 
     @staticmethod
     def _statuses(conn: sqlite3.Connection, keys: Sequence[str]) -> dict[str, str]:
@@ -273,74 +274,6 @@ def _package_version() -> str | None:
         return importlib.metadata.version("papertiger")
     except importlib.metadata.PackageNotFoundError:
         return None
-
-
-def _attempt_row(record: AttemptRecord) -> tuple[Any, ...]:
-    values = record.model_dump()
-    values["created_at"] = iso_utc(record.created_at)
-    return tuple(values[name] for name in ATTEMPT_COLUMNS)
-
-
-_INSERT_ATTEMPT = (
-    f"INSERT INTO attempts ({', '.join(ATTEMPT_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * len(ATTEMPT_COLUMNS))})"
-)
-_INSERT_ERROR = (
-    "INSERT INTO attempt_errors (key, run_id, error, retries, latency_s, raw, created_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?)"
-)
-
-
-def _error_row(record: AttemptRecord) -> tuple[Any, ...]:
-    return (
-        record.key,
-        record.run_id,
-        record.error,
-        record.retries,
-        record.latency_s,
-        record.raw,
-        iso_utc(record.created_at),
-    )
-
-
-def _insert_attempts(conn: sqlite3.Connection, records: Sequence[AttemptRecord]) -> None:
-    """New keys in bulk (one executemany), each failure also into the error history."""
-    conn.executemany(_INSERT_ATTEMPT, [_attempt_row(r) for r in records])
-    conn.executemany(_INSERT_ERROR, [_error_row(r) for r in records if r.status == "error"])
-
-
-def _write_attempt(conn: sqlite3.Connection, record: AttemptRecord, *, replace: bool) -> None:
-    row = _attempt_row(record)
-    if replace:
-        conn.execute("DELETE FROM grades WHERE attempt_key = ?", (record.key,))
-        sets = ", ".join(f"{name} = ?" for name in ATTEMPT_COLUMNS)
-        conn.execute(f"UPDATE attempts SET {sets} WHERE key = ?", (*row, record.key))
-    else:
-        marks = ", ".join("?" * len(ATTEMPT_COLUMNS))
-        conn.execute(f"INSERT INTO attempts ({', '.join(ATTEMPT_COLUMNS)}) VALUES ({marks})", row)
-    if record.status == "error":
-        conn.execute(_INSERT_ERROR, _error_row(record))
-
-
-def _insert_grades(conn: sqlite3.Connection, grades: Sequence[tuple[str, Grade]]) -> int:
-    now = iso_utc(utc_now())
-    rows = [
-        (key, g.grader, g.version, g.extracted, int(g.correct), g.method, int(g.fallback),
-         int(g.truncated), now)
-        for key, g in grades
-    ]
-    before = conn.total_changes
-    try:
-        conn.executemany(
-            "INSERT OR IGNORE INTO grades (attempt_key, grader, version, extracted, correct,"
-            " method, fallback, truncated, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
-    except sqlite3.IntegrityError as exc:
-        known = {r[0] for r in conn.execute("SELECT key FROM attempts")} if len(rows) < 10_000 else set()
-        missing = next((r[0] for r in rows if r[0] not in known), "?")
-        raise StoreError(f"cannot store a grade for unknown attempt key {missing!r}") from exc
-    return conn.total_changes - before
 
 
 # -- opening -----------------------------------------------------------------------------
