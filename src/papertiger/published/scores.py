@@ -84,6 +84,19 @@ def _score(text: str, rows: _Rows, line: int, column: str) -> float:
     return value
 
 
+def _model_name(row: dict[str, str], rows: _Rows, line: int) -> str:
+    name = row.get("model", "").strip()
+    if not name:
+        raise InputError("empty model name", path=rows.path, line=line, field="model")
+    return name
+
+
+def _duplicate(name: str, detail: str, rows: _Rows, line: int) -> InputError:
+    return InputError(
+        f"duplicate model {name!r} ({detail})", path=rows.path, line=line, field="model"
+    )
+
+
 def _pick_wide(rows: _Rows, old: str | None, fresh: str | None) -> tuple[str, str]:
     if old or fresh:
         for name in (old, fresh):
@@ -111,16 +124,9 @@ def _wide(rows: _Rows, old: str | None, fresh: str | None) -> tuple[pd.DataFrame
     old_col, fresh_col = _pick_wide(rows, old, fresh)
     records, seen = [], {}
     for line, row in rows.rows:
-        name = row.get("model", "").strip()
-        if not name:
-            raise InputError("empty model name", path=rows.path, line=line, field="model")
+        name = _model_name(row, rows, line)
         if name in seen:
-            raise InputError(
-                f"duplicate model {name!r} (first on line {seen[name]})",
-                path=rows.path,
-                line=line,
-                field="model",
-            )
+            raise _duplicate(name, f"first on line {seen[name]}", rows, line)
         seen[name] = line
         rec = {k: v.strip() for k, v in row.items() if k not in (old_col, fresh_col)}
         rec["old"] = _score(row.get(old_col, ""), rows, line, old_col)
@@ -151,17 +157,10 @@ def _long(rows: _Rows, old: str | None, fresh: str | None) -> tuple[pd.DataFrame
         role = wanted.get(row[version_col].strip())
         if role is None:
             continue
-        name = row.get("model", "").strip()
-        if not name:
-            raise InputError("empty model name", path=rows.path, line=line, field="model")
+        name = _model_name(row, rows, line)
         rec = by_model.setdefault(name, {"_line": line})
         if role in rec:
-            raise InputError(
-                f"duplicate model {name!r} for {row[version_col].strip()!r}",
-                path=rows.path,
-                line=line,
-                field="model",
-            )
+            raise _duplicate(name, f"for {row[version_col].strip()!r}", rows, line)
         rec[role] = _score(row["score"], rows, line, "score")
         _keep_metadata(rec, row, {version_col, "score"})
     _check_complete(by_model, rows, version_col, (str(old), str(fresh)))
