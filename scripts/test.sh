@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The test suite on a fresh machine: .venv with test tools, Chromium for the browser tests,
-# then ruff, import-linter (layers) and pytest (slow tests included).
+# then ruff, import-linter (layers), mypy and pytest (slow tests included).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/venv.sh dev
 bash scripts/ensure-chromium.sh
 .venv/bin/ruff check src tests bench
 .venv/bin/lint-imports
+.venv/bin/mypy
 .venv/bin/python -m pytest "$@"

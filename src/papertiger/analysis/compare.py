@@ -36,8 +36,8 @@ def lab_tests(
         return [
             stats.lab_permutation_test(
                 sub[column].astype(float).to_numpy(),
-                sub[group_by].astype(str).to_numpy(),
-                labs,
+                sub[group_by].astype(str).tolist(),
+                labs.tolist(),
                 pair[0],
                 pair[1],
                 alternative,

@@ -290,11 +290,12 @@ class StreamParser:
     def _take_and_learn(self, payload: bytes, now: float | None) -> bool:
         self._learn_left -= 1
         acc = self._acc
-        n_text, n_reasoning, before = len(acc.text), len(acc.reasoning), acc.state()[2:]
+        n_text, n_reasoning = len(acc.text), len(acc.reasoning)
+        finish, usage = acc.finish_reason, acc.usage
         self._take([payload], now)
         grew = (len(acc.text) - n_text, len(acc.reasoning) - n_reasoning)
-        if grew not in ((1, 0), (0, 1)) or acc.state()[2:] != before:
-            return False
+        if grew not in ((1, 0), (0, 1)) or acc.finish_reason is not finish or acc.usage is not usage:
+            return False  # only a chunk that adds one string and nothing else can be a template
         if len(self._templates) >= _MAX_TEMPLATES:
             self._learn_left = 0
             return False

@@ -122,13 +122,16 @@ def _pick_wide(rows: _Rows, old: str | None, fresh: str | None) -> tuple[str, st
 
 def _wide(rows: _Rows, old: str | None, fresh: str | None) -> tuple[pd.DataFrame, str, str]:
     old_col, fresh_col = _pick_wide(rows, old, fresh)
-    records, seen = [], {}
+    records: list[dict[str, object]] = []
+    seen: dict[str, int] = {}
     for line, row in rows.rows:
         name = _model_name(row, rows, line)
         if name in seen:
             raise _duplicate(name, f"first on line {seen[name]}", rows, line)
         seen[name] = line
-        rec = {k: v.strip() for k, v in row.items() if k not in (old_col, fresh_col)}
+        rec: dict[str, object] = {
+            k: v.strip() for k, v in row.items() if k not in (old_col, fresh_col)
+        }
         rec["old"] = _score(row.get(old_col, ""), rows, line, old_col)
         rec["fresh"] = _score(row.get(fresh_col, ""), rows, line, fresh_col)
         rec["_line"] = line
@@ -191,7 +194,7 @@ def _check_complete(
 def _check_groups(frame: pd.DataFrame, path: str) -> pd.DataFrame:
     if "group" not in frame.columns:
         return frame
-    groups = []
+    groups: list[str | None] = []
     for line, value in zip(frame["_line"], frame["group"], strict=True):
         if value is None or (isinstance(value, float) and math.isnan(value)) or not str(value):
             groups.append(None)
@@ -252,9 +255,9 @@ def _merge_metadata(frame: pd.DataFrame) -> pd.DataFrame:
         if column not in frame.columns:
             frame[column] = None
         for i, name in enumerate(frame["model"]):
-            current = frame.at[frame.index[i], column]
+            current: object = frame.at[frame.index[i], column]
             known = meta_by_key.get(str(name).strip().lower())
-            if known is not None and (current is None or current != current):
+            if known is not None and (current is None or current != current):  # None or NaN
                 frame.at[frame.index[i], column] = known[column]
     return frame
 

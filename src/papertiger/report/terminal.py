@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pandas as pd
 from rich.console import Console, Group
@@ -122,30 +123,33 @@ def multiverse_table(report: ShrinkageReport) -> Table:
         table.add_column(name, justify="left" if name in ("metric", "subset") else "right")
     for test in tests:
         table.add_column(escape(SHORT_TESTS.get(test, test)), justify="right", no_wrap=True)
-    cells: dict[tuple[str, str], dict[str, object]] = {}
-    for rec in verse.to_dict("records"):
-        row = cells.setdefault((rec["metric"], rec["subset"]), {"rec": rec, "p": {}})
-        row["p"][(rec["test"], rec["alternative"])] = rec["p_value"]  # type: ignore[index]
-    for (metric, subset), row in cells.items():
-        rec, p = row["rec"], row["p"]
+    first: dict[tuple[str, str], dict[str, Any]] = {}
+    pvals: dict[tuple[str, str], dict[tuple[str, str], float]] = {}
+    records: list[dict[str, Any]] = verse.to_dict("records")  # type: ignore[assignment]
+    for rec in records:
+        key = (str(rec["metric"]), str(rec["subset"]))
+        first.setdefault(key, rec)
+        pvals.setdefault(key, {})[(str(rec["test"]), str(rec["alternative"]))] = rec["p_value"]
+    for (metric, subset), head in first.items():
+        p = pvals[(metric, subset)]
         values = [
-            f"{_p(p.get((t, 'two-sided')))} / {_p(p.get((t, 'less')))}"  # type: ignore[attr-defined]
-            if (t, "two-sided") in p or (t, "less") in p  # type: ignore[operator]
+            f"{_p(p.get((t, 'two-sided')))} / {_p(p.get((t, 'less')))}"
+            if (t, "two-sided") in p or (t, "less") in p
             else ""
             for t in tests
         ]
         label = escape(subset)
         if not any(values):
             values, label = ["–"] * len(tests), f"{label} [dim](too few models)[/]"
-        n = f"{rec['n_a']}/{rec['n_b']}"  # type: ignore[index]
-        table.add_row(metric, label, n, _num(rec["difference"], 2), *values)  # type: ignore[index]
+        n = f"{head['n_a']}/{head['n_b']}"
+        table.add_row(metric, label, n, _num(head["difference"], 2), *values)
     return table
 
 
 def _p(value: object) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "–"
-    p = float(value)  # type: ignore[arg-type]
+    p = float(str(value))
     return "<.001" if p < 0.001 else f"{p:.3f}".lstrip("0")
 
 

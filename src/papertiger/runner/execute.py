@@ -69,7 +69,8 @@ class _Budget:
     """Stops scheduling new attempts once the spent cost reaches the cap."""
 
     def __init__(self, max_cost: float | None) -> None:
-        self.max_cost, self.spent, self.reason = max_cost, 0.0, None
+        self.max_cost, self.spent = max_cost, 0.0
+        self.reason: str | None = None
 
     def add(self, cost: float | None) -> None:
         self.spent += cost or 0.0
