@@ -92,3 +92,16 @@ def test_run_errors(store: SQLiteStore) -> None:
         store.start_run("r1")
     with pytest.raises(StoreError, match="no run 'r2'"):
         store.finish_run("r2")
+
+
+def test_raw_is_compressed_on_disk_and_read_back_verbatim(store: SQLiteStore, record) -> None:
+    raw = 'data: {"choices":[{"delta":{"content":"x"}}]}\n\n' * 500 + "data: [DONE]\n\n"
+    store.put_attempts([record("k1", raw=raw)])
+    kind, size = store._conn.execute(
+        "SELECT typeof(raw), length(raw) FROM attempts WHERE key = 'k1'"
+    ).fetchone()
+    assert kind == "blob" and size < len(raw) / 10
+    (back,) = list(store.iter_attempts())
+    assert back.raw == raw
+    frame = store.attempts_frame(include_raw=True)
+    assert frame.loc[0, "raw"] == raw

@@ -30,7 +30,7 @@ from papertiger.errors import StoreError
 from papertiger.schema import CompletionStatus, Grade
 from papertiger.store.frame import ATTEMPT_COLUMNS, frame_query, typed_frame
 from papertiger.store.migrations import APPLICATION_ID, migrate
-from papertiger.store.records import AttemptRecord, PutResult, iso_utc, utc_now
+from papertiger.store.records import AttemptRecord, PutResult, iso_utc, unpack_raw, utc_now
 from papertiger.store.writes import insert_attempts, insert_grades, write_attempt
 
 Synchronous = Literal["NORMAL", "FULL"]
@@ -229,7 +229,9 @@ class SQLiteStore:
         with self._lock:
             rows = self._conn.execute(query + " ORDER BY created_at, key", params).fetchall()
         for row in rows:
-            yield AttemptRecord.model_validate(dict(zip(ATTEMPT_COLUMNS, row, strict=True)))
+            values = dict(zip(ATTEMPT_COLUMNS, row, strict=True))
+            values["raw"] = unpack_raw(values["raw"])
+            yield AttemptRecord.model_validate(values)
 
     def attempts_frame(
         self,
@@ -251,6 +253,8 @@ class SQLiteStore:
             import pandas as pd
 
             frame = pd.read_sql_query(query, self._conn, params={"grader": grader})
+        if include_raw:
+            frame["raw"] = frame["raw"].map(unpack_raw)
         return typed_frame(frame)
 
     def errors_frame(self) -> pd.DataFrame:

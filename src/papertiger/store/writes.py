@@ -9,12 +9,13 @@ from typing import Any
 from papertiger.errors import StoreError
 from papertiger.schema import Grade
 from papertiger.store.frame import ATTEMPT_COLUMNS
-from papertiger.store.records import AttemptRecord, iso_utc, utc_now
+from papertiger.store.records import AttemptRecord, iso_utc, pack_raw, utc_now
 
 
 def attempt_row(record: AttemptRecord) -> tuple[Any, ...]:
     values = record.model_dump()
     values["created_at"] = iso_utc(record.created_at)
+    values["raw"] = pack_raw(record.raw)
     return tuple(values[name] for name in ATTEMPT_COLUMNS)
 
 
