@@ -145,8 +145,16 @@ async def _read_reply(resp: aiohttp.ClientResponse, request: ChatRequest) -> Rep
             return parse_json_reply(body, request.kind)
         parser.feed(body, clock())
         return parser.finish(clock())
-    async for data in resp.content.iter_any():
+    # Read by network reads until the first token is stamped (time to first token), then
+    # take the rest in one read and parse it in one pass: far fewer wake-ups per reply.
+    while parser.first_token_at is None:
+        data = await resp.content.readany()
+        if not data:
+            return parser.finish(clock())
         parser.feed(data, clock())
+    rest = await resp.content.read()
+    if rest:
+        parser.feed(rest, clock())
     return parser.finish(clock())
 
 

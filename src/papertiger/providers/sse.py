@@ -38,7 +38,7 @@ _SENTINEL_LIT = json.dumps(_SENTINEL).encode()
 _MAX_TEMPLATES = 4
 _LEARN_ATTEMPTS = 16  # payloads looked at one by one, per stream
 _KEY_LEN = 24
-_LEARN_MIN_BYTES = 32768  # learning costs ~0.1 ms: worth it only for a read of many events
+_LEARN_MIN_BYTES = 8192  # learning costs ~0.1 ms: worth it only for a read of many events
 
 
 @dataclass

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from papertiger.config import attempt_cost
@@ -19,7 +20,7 @@ from papertiger.runner.plan import Plan, WorkItem
 from papertiger.runner.progress import ModelProgress, QuietObserver, RunObserver
 from papertiger.runner.spec import RunSpec
 from papertiger.schema import Completion, Grade
-from papertiger.store import AttemptRecord, SQLiteStore
+from papertiger.store import AttemptRecord, PutResult, SQLiteStore
 
 
 @dataclass(frozen=True)
@@ -38,13 +39,19 @@ class RunSummary:
 
 
 class _Writer:
-    """Buffers finished attempts and commits them in batches."""
+    """Buffers finished attempts and commits them in batches on one background thread.
+
+    SQLite and zlib release the GIL, so commits overlap with the event loop; a single
+    thread keeps the store's one-writer order. `close` waits for every batch.
+    """
 
     def __init__(self, store: SQLiteStore, interval_s: float, batch: int = 256) -> None:
         self.store, self.interval_s, self.batch = store, interval_s, batch
         self.records: list[AttemptRecord] = []
         self.grades: list[tuple[str, Grade]] = []
         self.last = time.monotonic()
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="papertiger-store")
+        self.pending: list[Future[PutResult]] = []
 
     def add(self, record: AttemptRecord, grade: Grade | None) -> None:
         self.records.append(record)
@@ -55,9 +62,20 @@ class _Writer:
 
     def flush(self) -> None:
         if self.records:
-            self.store.put_attempts(self.records, self.grades)
+            job = self.pool.submit(self.store.put_attempts, self.records, self.grades)
+            self.pending.append(job)
             self.records, self.grades = [], []
         self.last = time.monotonic()
+        for job in [j for j in self.pending if j.done()]:
+            self.pending.remove(job)
+            job.result()  # a failed commit surfaces here, not silently
+
+    def close(self) -> None:
+        self.flush()
+        for job in self.pending:
+            job.result()
+        self.pending.clear()
+        self.pool.shutdown(wait=True)
 
     async def tick(self) -> None:
         while True:
@@ -175,7 +193,7 @@ async def execute(
             await asyncio.gather(*workers)
     finally:
         ticker.cancel()
-        state.writer.flush()
+        state.writer.close()
     if state.budget.reason:
         observer.stopping(state.budget.reason)
     return _summary(state, plan)

@@ -85,26 +85,29 @@ def work_items(spec: RunSpec) -> list[WorkItem]:
     items = []
     for model in spec.models:
         sampling = sampling_for(model)
+        sampling_dump = sampling.model_dump()
         for role, bench in (("old", spec.suite.old), ("fresh", spec.suite.fresh)):
             for problem in bench.problems:
                 messages = tuple(render(spec.template, problem))
+                parts = {
+                    "model": model.name,
+                    "endpoint_model": model.endpoint_model,
+                    "suite": spec.suite.name,
+                    "benchmark": bench.name,
+                    "item": problem.item_id,
+                    "item_text": _text_hash(problem),
+                    "prompt": spec.template.hash,
+                    "sampling": sampling_dump,
+                }
                 for index in range(spec.samples):
-                    key = attempt_key(
-                        model=model.name,
-                        endpoint_model=model.endpoint_model,
-                        suite=spec.suite.name,
-                        benchmark=bench.name,
-                        item=problem.item_id,
-                        item_text=_text_hash(problem),
-                        prompt=spec.template.hash,
-                        sampling=sampling.model_dump(),
-                        sample=index,
-                    )
-                    request = ChatRequest(
-                        key=key,
+                    # model_construct: every field is already a validated value
+                    request = ChatRequest.model_construct(
+                        key=attempt_key(**parts, sample=index),
                         base_url=model.base_url or "",
                         model=model.endpoint_model,
                         messages=messages,
+                        prompt=None,
+                        kind="chat",
                         sampling=sampling,
                         seed=spec.seed_base + index,
                         api_key_env=model.api_key_env,
@@ -118,10 +121,11 @@ def make_plan(
     spec: RunSpec,
     finished: Iterable[str],
     mean_output_tokens: Mapping[str, float] | None = None,
+    items: list[WorkItem] | None = None,
 ) -> Plan:
     """The plan, skipping finished keys; `mean_output_tokens` (per model, from the store)
     refines the output-token estimate, else max_tokens, else a stated default."""
-    items = work_items(spec)
+    items = work_items(spec) if items is None else items
     done = set(finished)
     todo = tuple(i for i in items if i.request.key not in done)
     totals = Counter(i.model.name for i in items)

@@ -47,9 +47,9 @@ def _check(spec: RunSpec) -> None:
 def plan_run(spec: RunSpec, store: SQLiteStore) -> Plan:
     """The plan against what the store already holds (finished attempts are skipped)."""
     _check(spec)
-    keys = [item.request.key for item in work_items(spec)]
-    finished = store.finished_keys(keys)
-    return make_plan(spec, finished, store.mean_output_tokens())
+    items = work_items(spec)
+    finished = store.finished_keys([item.request.key for item in items])
+    return make_plan(spec, finished, store.mean_output_tokens(), items)
 
 
 async def run_async(
