@@ -42,11 +42,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(latency_ms: int) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(latency_ms: int, chunk_tokens: int) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, str(SHARED / "fake_openai_server.py"), "--backend", "aiohttp",
-         "--port", str(port), "--latency-ms", str(latency_ms), "--tokens", "1024"],
+         "--port", str(port), "--latency-ms", str(latency_ms), "--tokens", "1024",
+         "--stream-chunk-tokens", str(chunk_tokens)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 30
@@ -136,6 +137,8 @@ def main() -> None:
     ap.add_argument("--k", type=int, default=64)
     ap.add_argument("--latencies", default="0,500")
     ap.add_argument("--concurrency", default="64,256")
+    ap.add_argument("--chunk-tokens", type=int, default=16,
+                    help="tokens per SSE event from the server (PEERS.md: 16; vLLM sends ~1)")
     ap.add_argument("--json", type=Path, help="also write the rows as JSON lines here")
     args = ap.parse_args()
     if not SHARED.is_dir():
@@ -146,7 +149,7 @@ def main() -> None:
         folder = Path(tmp)
         suites, template = write_suite(folder)
         for latency in [int(x) for x in args.latencies.split(",")]:
-            server, url = start_server(latency)
+            server, url = start_server(latency, args.chunk_tokens)
             try:
                 for conc in [int(x) for x in args.concurrency.split(",")]:
                     # alternate the order so neither side always runs on a warmer machine
@@ -160,6 +163,8 @@ def main() -> None:
             finally:
                 server.terminate()
                 server.wait(10)
+    print(f"\nserver: 1,024-token replies, {args.chunk_tokens} tokens per SSE event "
+          "(papertiger streams; min_client.py asks for one JSON body)")
     report(rows)
     if args.json:
         args.json.write_text("".join(json.dumps(r) + "\n" for r in rows))
