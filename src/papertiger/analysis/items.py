@@ -118,7 +118,12 @@ def model_metrics(results: StoredResults, seed: int = 0) -> pd.DataFrame:
     frame = results.attempts
     for (model, role, bench), g in frame.groupby(["model", "role", "benchmark"], sort=False):
         rows.append({"model": model, "role": role, "benchmark": bench, **_form_metrics(g, seed)})
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return out
+    order = {m: i for i, m in enumerate(dict.fromkeys(frame["model"]))}
+    rank = out["model"].map(order) * 2 + (out["role"] == "fresh")
+    return out.assign(_rank=rank).sort_values("_rank", kind="stable").drop(columns="_rank")
 
 
 def score_table(results: StoredResults, seed: int = 0) -> ScoreTable:

@@ -125,7 +125,7 @@ def _emit(result: object, output: Format) -> None:
 
     assert isinstance(result, ShrinkageReport)
     if output is Format.rich:
-        print_report(result, Console(width=max(Console().width, 110)))
+        print_report(result, Console(width=max(Console().width, 130)))
     elif output is Format.md:
         sys.stdout.write(to_markdown(result))
     elif output is Format.csv:
