@@ -6,6 +6,7 @@ clear line on stderr and exit status 2 — never a traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from papertiger.cli.app import app
@@ -24,6 +25,9 @@ def main() -> None:
     except KeyboardInterrupt:
         print("papertiger: interrupted", file=sys.stderr)
         sys.exit(130)
+    except BrokenPipeError:  # e.g. `papertiger report | head`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
     except SystemExit:
         raise
     except Exception as exc:  # click's own usage errors arrive here in non-standalone mode

@@ -108,13 +108,13 @@ def report(  # noqa: PLR0913 - a CLI command mirrors its flags
     result = analyse(table, options)
     if results is not None:
         result = dataclasses.replace(result, metrics=model_metrics(results, seed=seed))
-    _emit(result, output)
-    if html is not None:
+    if html is not None:  # files first: they must not depend on stdout staying open
         path = write_html(result, html)
         typer.echo(f"wrote {path}", err=True)
     if figures is not None:
         for path in save_figures(result, figures):
             typer.echo(f"wrote {path}", err=True)
+    _emit(result, output)
 
 
 def _emit(result: object, output: Format) -> None:
