@@ -72,15 +72,23 @@ class ProviderError(PapertigerError):
 
 
 class RetryableError(ProviderError):
-    """A failure worth retrying: 5xx, timeouts, dropped connections, cut streams."""
+    """A failure worth retrying: 5xx, timeouts, dropped connections, cut streams.
+
+    `retry_after` is the server's Retry-After in seconds when it sent one (a 503 may).
+    """
+
+    def __init__(
+        self, message: str, *, status: int | None = None, retry_after: float | None = None
+    ) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, status=status)
 
 
 class RateLimited(RetryableError):
     """HTTP 429; `retry_after` is the server's Retry-After in seconds, if given."""
 
     def __init__(self, message: str, *, retry_after: float | None = None) -> None:
-        self.retry_after = retry_after
-        super().__init__(message, status=429)
+        super().__init__(message, status=429, retry_after=retry_after)
 
 
 class FatalProviderError(ProviderError):

@@ -173,6 +173,14 @@ def test_429_waits_at_least_retry_after_then_succeeds() -> None:
     assert [e["key_count"] for e in log] == [1, 2]
 
 
+def test_503_retry_after_is_honoured_too() -> None:
+    with running_server(tokens=8, faults=["503"], retry_after=0.3) as url:
+        c = complete(url)
+        log = url.server.log()
+    assert (c.status, c.retries) == ("ok", 1)
+    assert log[1]["time"] - log[0]["end_time"] >= 0.29
+
+
 def test_500_then_success() -> None:
     with running_server(tokens=8, faults=["500"]) as url:
         c = complete(url)

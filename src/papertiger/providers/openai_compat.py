@@ -131,7 +131,8 @@ async def _status_error(resp: aiohttp.ClientResponse) -> ProviderError:
     if status == 429:
         return RateLimited(text, retry_after=retry_after_seconds(resp.headers.get("Retry-After")))
     if status in (408, 409) or status >= 500:
-        return RetryableError(text, status=status)
+        retry_after = retry_after_seconds(resp.headers.get("Retry-After"))
+        return RetryableError(text, status=status, retry_after=retry_after)
     return FatalProviderError(text, status=status)
 
 
@@ -347,14 +348,14 @@ class OpenAICompatProvider:
         )
 
     def _wait(self, state: RetryCallState) -> float:
-        """Jittered exponential backoff, but never shorter than a 429's Retry-After (capped)."""
+        """Jittered exponential backoff, never shorter than the server's Retry-After (capped)."""
         policy = self.retry
         backoff = wait_exponential_jitter(
             initial=policy.backoff_s, max=policy.backoff_max_s, jitter=policy.backoff_s
         )
         delay = float(backoff(state))
         exc = state.outcome.exception() if state.outcome is not None else None
-        if isinstance(exc, RateLimited) and exc.retry_after is not None:
+        if isinstance(exc, RetryableError) and exc.retry_after is not None:
             delay = max(delay, min(exc.retry_after, policy.retry_after_cap_s))
         return delay
 
