@@ -3,10 +3,25 @@
 from __future__ import annotations
 
 from papertiger.errors import ConfigError
-from papertiger.grading.extract import extract_integer, normalize_integer
+from papertiger.grading.extract import Extraction, extract_integer, normalize_integer
 from papertiger.schema import Completion, Grade
 
 __all__ = ["IntegerGrader", "check_gradable"]
+
+
+def verdict(
+    name: str, version: str, found: Extraction, correct: bool, completion: Completion
+) -> Grade:
+    """The Grade every grader returns: what was found, how, and the truncation flag."""
+    return Grade(
+        grader=name,
+        version=version,
+        extracted=found.answer,
+        correct=correct,
+        method=found.method,
+        fallback=found.fallback,
+        truncated=completion.finish_reason == "length",
+    )
 
 
 def check_gradable(completion: Completion) -> None:
@@ -48,12 +63,4 @@ class IntegerGrader:
         target = _gold_integer(gold)
         found = extract_integer(completion.text)
         correct = found.answer is not None and found.answer == target
-        return Grade(
-            grader=self.name,
-            version=self.version,
-            extracted=found.answer,
-            correct=correct,
-            method=found.method,
-            fallback=found.fallback,
-            truncated=completion.finish_reason == "length",
-        )
+        return verdict(self.name, self.version, found, correct, completion)

@@ -19,7 +19,7 @@ from importlib.metadata import version as package_version
 from typing import Any
 
 from papertiger.grading.extract import extract_latex
-from papertiger.grading.integer import check_gradable
+from papertiger.grading.integer import check_gradable, verdict
 from papertiger.schema import Completion, Grade
 
 __all__ = ["LatexGrader", "latex_equal"]
@@ -103,12 +103,4 @@ class LatexGrader:
         check_gradable(completion)
         found = extract_latex(completion.text)
         correct = found.answer is not None and latex_equal(str(gold), found.answer)
-        return Grade(
-            grader=self.name,
-            version=self.version,
-            extracted=found.answer,
-            correct=correct,
-            method=found.method,
-            fallback=found.fallback,
-            truncated=completion.finish_reason == "length",
-        )
+        return verdict(self.name, self.version, found, correct, completion)
