@@ -188,3 +188,14 @@ def test_bootstrap_fall_ci_with_old_score_zero_is_nan_safe() -> None:
     assert math.isnan(res.pct.low) and math.isnan(res.pct.high)
     assert "200 draws with old score 0 dropped" in res.pct.method
     assert res.pp.low <= res.pp.estimate <= res.pp.high
+
+
+def test_maj_at_k_graded_follows_the_graders_equality() -> None:
+    from papertiger.analysis.itemstats import maj_at_k_graded
+
+    # "1/2" wins the vote; math-verify graded it correct although the gold reads "0.5"
+    answers = [["0.5", "1/2", "1/2", "7"]] * 3
+    grades = [[True, True, True, False]] * 3
+    assert maj_at_k_graded(answers, grades, 4) == 1.0
+    assert maj_at_k_graded([["7", "7", "3", None]], [[False, False, True, False]], 4) == 0.0
+    assert maj_at_k_graded([[None, None]], [[False, False]], 2) == 0.0

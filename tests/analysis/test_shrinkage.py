@@ -93,3 +93,12 @@ def test_metric_switch_changes_comparison() -> None:
     pp = analyse(load_scores(), ReportOptions(metric="pp"))
     assert round(pp.comparison.mean_a, 1) == -13.7
     assert pp.comparison.tests[0].metric == "pp"
+
+
+def test_empty_table_is_a_clear_error() -> None:
+    import pandas as pd
+
+    from papertiger.published import ScoreTable
+
+    with pytest.raises(ConfigError, match="no model has scores on both sets"):
+        analyse(ScoreTable(pd.DataFrame(), "results.db", notes=("m: left out",)))

@@ -89,3 +89,24 @@ def test_gair_table(shared_data: Path) -> None:
     table = read_scores_csv(shared_data / "gair_aime_preview_scores.csv")
     assert len(table.frame) == 17
     assert set(table.frame["group"]) == {"Chinese", "Western"}
+
+
+def test_known_columns_match_in_any_case(tmp_path: Path) -> None:
+    table = read_scores_csv(write(tmp_path, "Model,GROUP,Old,Fresh\nA,Chinese,80,60\n"))
+    assert list(table.frame["group"]) == ["Chinese"] and table.frame.loc[0, "old"] == 80.0
+
+
+def test_surplus_fields_are_an_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "model,old,fresh\nA,80,60\nB,70,60,oops\n")
+    with pytest.raises(InputError, match="4 fields but the header has 3 columns") as info:
+        read_scores_csv(path)
+    assert info.value.line == 3
+
+
+def test_long_form_unknown_version_names(tmp_path: Path) -> None:
+    path = write(tmp_path, "model,benchmark,score\nA,aime2024,80\nA,aime2025,70\n")
+    with pytest.raises(InputError, match="--old 'x' is not a value") as info:
+        read_scores_csv(path, old="x", fresh="y")
+    assert (info.value.line, info.value.field) == (1, "benchmark")
+    with pytest.raises(InputError, match="give both --old and --fresh"):
+        read_scores_csv(path, old="aime2024")

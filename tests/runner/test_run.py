@@ -163,3 +163,56 @@ def test_regrade_adds_rows(tmp_path, data_dir, monkeypatch, grader_version) -> N
     assert second.added == 120
     con = sqlite3.connect(spec.db)
     assert con.execute("SELECT COUNT(*) FROM grades").fetchone()[0] == 240
+
+
+def test_seed_base_is_part_of_the_key(tmp_path, data_dir) -> None:
+    from dataclasses import replace
+
+    spec = make_spec(tmp_path, data_dir, "http://127.0.0.1:9/v1", samples=2)
+    with open_store(spec.db) as store:
+        base = {i.request.key for i in plan_run(spec, store).items}
+        other = {i.request.key for i in plan_run(replace(spec, seed_base=1000), store).items}
+    assert not base & other
+
+
+def test_max_cost_needs_prices(tmp_path, data_dir) -> None:
+    from dataclasses import replace
+
+    from papertiger.errors import ConfigError
+
+    spec = make_spec(tmp_path, data_dir, "http://127.0.0.1:9/v1", samples=1, max_cost=1.0)
+    unpriced = replace(spec, models=tuple(m.model_copy(update={"price_in": None}) for m in spec.models))
+    with pytest.raises(ConfigError, match="--max-cost needs prices"):
+        run(unpriced)
+
+
+def test_models_sharing_an_endpoint_keep_their_own_concurrency(tmp_path, data_dir) -> None:
+    from papertiger.runner.execute import endpoint_limits
+
+    spec = make_spec(tmp_path, data_dir, "http://127.0.0.1:9/v1", samples=1)
+    a, b = spec.models
+    spec = replace_models(spec, a.model_copy(update={"concurrency": 3, "rpm": 600}),
+                          b.model_copy(update={"concurrency": 5, "rpm": 300}))
+    (limits,) = endpoint_limits(spec).values()
+    assert (limits.concurrency, limits.rpm) == (8, 300)
+
+
+def replace_models(spec: RunSpec, *models) -> RunSpec:
+    from dataclasses import replace
+
+    return replace(spec, models=tuple(models))
+
+
+def test_too_few_items_is_a_note_not_a_crash(tmp_path, data_dir, monkeypatch) -> None:
+    monkeypatch.setenv("PAPERTIGER_TEST_KEY", "sk-test-few")
+    rules = [FaultRule(fault="400", prompt_contains="Synthetic 2025")]
+    with running_server(answers=answers_for(data_dir), rules=rules) as url:
+        spec = make_spec(tmp_path, data_dir, url, samples=1)
+        run(spec)
+    results = load_results(spec.db)
+    table = score_table(results)
+    assert table.frame.empty
+    assert any("left out" in n for n in table.notes)
+    metrics = model_metrics(results)
+    fresh = metrics[metrics["role"] == "fresh"]
+    assert (fresh["errors"] == 30).all()

@@ -90,6 +90,15 @@ def _ancova(frame: pd.DataFrame, group_by: str, pair: tuple[str, str]) -> Ancova
     if min(len(p) for p in parts) < 2:
         return None
     a, b = parts
+    a = a.dropna(subset=["old", "fresh"])
+    b = b.dropna(subset=["old", "fresh"])
+    try:
+        return _fit_ancova(a, b)
+    except ValueError:  # a degenerate design (e.g. no spread): no ANCOVA row
+        return None
+
+
+def _fit_ancova(a: pd.DataFrame, b: pd.DataFrame) -> AncovaResult:
     return ancova_logit(
         a["old"].astype(float).to_numpy(),
         a["fresh"].astype(float).to_numpy(),

@@ -17,7 +17,7 @@ import pandas as pd
 from papertiger.analysis.itemstats import (
     bootstrap_fall_ci,
     bootstrap_score_ci,
-    maj_at_k,
+    maj_at_k_graded,
     pass_at_k_items,
 )
 from papertiger.published import ScoreTable, normalise_group
@@ -93,23 +93,21 @@ def _form_metrics(rows: pd.DataFrame, seed: int) -> dict[str, object]:
     }
     if not len(counts):
         return out
-    ci = bootstrap_score_ci(_correct_lists(rows), seed=seed)
-    out.update(avg_at_k=100 * ci.estimate, avg_low=100 * ci.low, avg_high=100 * ci.high)
+    lists = _correct_lists(rows)
+    out["avg_at_k"] = 100 * float(np.mean([x.mean() for x in lists]))
+    if len(lists) >= 2:  # an interval needs at least two items
+        ci = bootstrap_score_ci(lists, seed=seed)
+        out.update(avg_low=100 * ci.low, avg_high=100 * ci.high)
     correct = per_item["correct"].sum()
     for k in _ks(k_min):
         out[f"pass@{k}"] = 100 * pass_at_k_items(
             [int(n) for n in counts], [int(c) for c in correct.reindex(counts.index)], k
         )
-    answers = [g.sort_values("sample_index")["extracted"].tolist() for _, g in per_item]
-    golds = [_gold(g) for _, g in per_item]
-    out[f"maj@{k_min}"] = 100 * maj_at_k(answers, golds, k_min)
+    ordered = [g.sort_values("sample_index") for _, g in per_item]
+    answers = [g["extracted"].tolist() for g in ordered]
+    grades = [g["correct"].fillna(False).astype(bool).tolist() for g in ordered]
+    out[f"maj@{k_min}"] = 100 * maj_at_k_graded(answers, grades, k_min)
     return out
-
-
-def _gold(group: pd.DataFrame) -> str:
-    """A correct sample's extracted answer stands for the gold answer; else no majority wins."""
-    right = group[group["correct"].fillna(False).astype(bool)]["extracted"]
-    return str(right.iloc[0]) if len(right) else "\x00no-correct-sample"
 
 
 def model_metrics(results: StoredResults, seed: int = 0) -> pd.DataFrame:
@@ -133,9 +131,16 @@ def score_table(results: StoredResults, seed: int = 0) -> ScoreTable:
     labels = {}
     for model, g in frame.groupby("model", sort=False):
         parts = {role: g[g["role"] == role] for role in ("old", "fresh")}
-        if any(_correct_lists(p) == [] for p in parts.values()):
-            notes.append(f"{model}: no successful attempts on both sets; left out")
+        if any(len(_correct_lists(p)) < 2 for p in parts.values()):
+            notes.append(f"{model}: fewer than 2 items with a successful attempt on a set; left out")
             continue
+        for role, part in parts.items():
+            lost = part["item_id"].nunique() - part[part["status"] == "ok"]["item_id"].nunique()
+            if lost:
+                notes.append(
+                    f"{model}: {lost} {role} items had only failed attempts and are out of its "
+                    "score (failures may cluster on hard items)"
+                )
         old, fresh = _correct_lists(parts["old"]), _correct_lists(parts["fresh"])
         falls = bootstrap_fall_ci(old, fresh, seed=seed)
         labels = {r: str(p["benchmark"].iloc[0]) for r, p in parts.items()}

@@ -26,6 +26,7 @@ __all__ = [
     "fall_se",
     "item_means",
     "maj_at_k",
+    "maj_at_k_graded",
     "pass_at_k",
     "pass_at_k_items",
     "score_se",
@@ -107,6 +108,33 @@ def maj_at_k(
             raise ValueError(f"item {i} has {len(answers)} samples, fewer than k = {k}")
         winner = _majority(list(answers[:k]))
         hits += winner is not None and winner == truth
+    return hits / len(answers_per_item)
+
+
+def maj_at_k_graded(
+    answers_per_item: Sequence[Sequence[str | None]],
+    correct_per_item: Sequence[Sequence[bool]],
+    k: int,
+) -> float:
+    """maj@k from graded samples: the majority answer among the first k samples counts as
+    correct when a sample giving that answer was graded correct.
+
+    Unlike comparing the winner with a gold string, this follows the grader's notion of
+    equality for the winning answer (math-verify accepts `1/2` for `0.5`); answers written
+    differently still vote separately. Ties and None as in `maj_at_k`.
+    """
+    if len(answers_per_item) != len(correct_per_item):
+        raise ValueError("answers and grades differ in number of items")
+    if not answers_per_item:
+        raise ValueError("maj@k needs at least one item")
+    hits = 0
+    for i, (answers, correct) in enumerate(zip(answers_per_item, correct_per_item, strict=True)):
+        if len(answers) < k or len(correct) < k:
+            raise ValueError(f"item {i} has fewer than k = {k} samples")
+        winner = _majority(list(answers[:k]))
+        hits += winner is not None and any(
+            bool(c) for a, c in zip(answers[:k], correct[:k], strict=True) if a == winner
+        )
     return hits / len(answers_per_item)
 
 

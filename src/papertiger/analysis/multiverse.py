@@ -50,7 +50,10 @@ def _rows_for(
     b = frame[frame[group_by].astype(str) == pair[1]][column].astype(float).dropna().to_numpy()
     if len(a) < 2 or len(b) < 2:
         return []
-    return [*stats.compare_tests(a, b, metric=metric), *lab_tests(frame, metric, group_by, pair)]
+    try:
+        return [*stats.compare_tests(a, b, metric=metric), *lab_tests(frame, metric, group_by, pair)]
+    except ValueError:  # e.g. both groups constant: no test is defined
+        return []
 
 
 def multiverse(

@@ -49,6 +49,9 @@ def analyse(table: ScoreTable, options: ReportOptions | None = None) -> Shrinkag
     options = options or ReportOptions()
     if options.metric not in METRIC_COLUMNS:
         raise ConfigError(f"--metric must be one of {', '.join(METRIC_COLUMNS)}")
+    if table.frame.empty:
+        why = "; ".join(table.notes)
+        raise ConfigError(f"{table.source}: no model has scores on both sets" + (f" ({why})" if why else ""))
     frame = add_falls(table.frame)
     if options.group_by not in frame.columns:
         raise ConfigError(

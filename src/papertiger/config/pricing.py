@@ -9,11 +9,13 @@ def attempt_cost(
     prompt_tokens: int | None,
     completion_tokens: int | None,
 ) -> float | None:
-    """USD for one attempt; None when a price is unknown.
+    """USD for one attempt; None when a price or the token usage is unknown.
 
     Reasoning tokens are not added on top: OpenAI-compatible usage already counts them
     inside `completion_tokens` (`completion_tokens_details.reasoning_tokens` is a part).
     """
     if price_in is None or price_out is None:
         return None
+    if prompt_tokens is None and completion_tokens is None:
+        return None  # the server reported no usage: unknown, not free
     return ((prompt_tokens or 0) * price_in + (completion_tokens or 0) * price_out) / 1e6

@@ -26,6 +26,30 @@ _ALIASES = {"origin": "group", "developer": "lab", "name": "model", "cutoff": "t
 _WIDE_PAIRS = (("old", "fresh"), ("aime2024", "aime2025"), ("old_score", "fresh_score"))
 _LONG_VERSION = ("benchmark", "version")
 _DATES = ("released", "training_cutoff")
+_KNOWN_COLUMNS = {
+    "model",
+    "group",
+    "lab",
+    "lineage",
+    "released",
+    "training_cutoff",
+    "old",
+    "fresh",
+    "old_score",
+    "fresh_score",
+    "aime2024",
+    "aime2025",
+    "benchmark",
+    "version",
+    "score",
+}
+
+
+def _column_name(header: str) -> str:
+    """Known columns match whatever their case (`Model`, `GROUP`); aliases map to them."""
+    name = header.strip()
+    lowered = name.lower()
+    return _ALIASES.get(lowered, lowered if lowered in _KNOWN_COLUMNS else name)
 
 
 @dataclass(frozen=True)
@@ -55,9 +79,16 @@ def _read_rows(path: Path) -> _Rows:
         reader = csv.DictReader(handle)
         if reader.fieldnames is None:
             raise InputError("empty file, expected a CSV header", path=str(path), line=1)
-        header = [_ALIASES.get(h.strip().lower(), h.strip()) for h in reader.fieldnames]
+        header = [_column_name(h) for h in reader.fieldnames]
         rows = []
         for raw in reader:
+            if None in raw:  # DictReader files surplus fields under the key None
+                raise InputError(
+                    f"{len(reader.fieldnames) + len(raw[None])} fields but the header has "
+                    f"{len(reader.fieldnames)} columns",
+                    path=str(path),
+                    line=reader.line_num,
+                )
             values = [v if isinstance(v, str) else "" for v in raw.values()]
             if not any(v.strip() for v in values):
                 continue
@@ -154,6 +185,21 @@ def _long(rows: _Rows, old: str | None, fresh: str | None) -> tuple[pd.DataFrame
                 field=version_col,
             )
         old, fresh = versions
+    for flag, name in (("--old", old), ("--fresh", fresh)):
+        if name is None:
+            raise InputError(
+                f"give both --old and --fresh ({flag} is missing)",
+                path=rows.path,
+                line=1,
+                field=version_col,
+            )
+        if name not in versions:
+            raise InputError(
+                f"{flag} {name!r} is not a value of this column (values: {', '.join(versions)})",
+                path=rows.path,
+                line=1,
+                field=version_col,
+            )
     wanted = {old: "old", fresh: "fresh"}
     by_model: dict[str, dict[str, object]] = {}
     for line, row in rows.rows:

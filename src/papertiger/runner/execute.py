@@ -90,6 +90,11 @@ class _Budget:
         self.max_cost, self.spent = max_cost, 0.0
         self.reason: str | None = None
 
+    def unknown(self, model: str) -> None:
+        """A reply without token usage: spending can no longer be tracked, so stop."""
+        if self.max_cost is not None and self.reason is None:
+            self.reason = f"--max-cost: {model}'s server reported no token usage, cost unknown"
+
     def add(self, cost: float | None) -> None:
         self.spent += cost or 0.0
         if self.max_cost is not None and self.spent >= self.max_cost and self.reason is None:
@@ -149,9 +154,26 @@ class _Run:
             completion.completion_tokens,
         )
         progress.cost_usd += cost or 0.0
+        if cost is None and completion.status == "ok":
+            self.budget.unknown(item.model.name)
         self.budget.add(cost)
         self.writer.add(_record(item, completion, self.spec, self.run_id), grade)
         observer.advanced(progress)
+
+
+def endpoint_limits(spec: RunSpec) -> dict[str, EndpointLimits]:
+    """Caps per base URL. Each model keeps its own concurrency (its worker count), so an
+    endpoint shared by several models allows their sum in flight; its rpm is the smallest
+    any of them sets, since a provider's rate limit is per key, not per model."""
+    limits: dict[str, EndpointLimits] = {}
+    for m in spec.models:
+        url = m.base_url or ""
+        concurrency = spec.concurrency or m.concurrency
+        rpms = [r for r in (m.rpm, limits[url].rpm if url in limits else None) if r]
+        if url in limits:
+            concurrency += limits[url].concurrency
+        limits[url] = EndpointLimits(concurrency=concurrency, rpm=min(rpms) if rpms else None)
+    return limits
 
 
 def _queues(todo: Sequence[WorkItem]) -> dict[str, list[WorkItem]]:
@@ -177,10 +199,7 @@ async def execute(
         state.progress[m.model] = ModelProgress(m.model, m.total, m.done)
     observer.started(state.progress)
     queues = _queues(plan.todo)
-    limits = {
-        m.base_url or "": EndpointLimits(concurrency=spec.concurrency or m.concurrency, rpm=m.rpm)
-        for m in spec.models
-    }
+    limits = endpoint_limits(spec)
     ticker = asyncio.create_task(state.writer.tick())
     try:
         async with OpenAICompatProvider(limits=limits, retry=spec.retry) as provider:

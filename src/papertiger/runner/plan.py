@@ -101,15 +101,16 @@ def work_items(spec: RunSpec) -> list[WorkItem]:
                 }
                 for index in range(spec.samples):
                     # model_construct: every field is already a validated value
+                    seed = spec.seed_base + index
                     request = ChatRequest.model_construct(
-                        key=attempt_key(**parts, sample=index),
+                        key=attempt_key(**parts, sample=index, seed=seed),
                         base_url=model.base_url or "",
                         model=model.endpoint_model,
                         messages=messages,
                         prompt=None,
                         kind="chat",
                         sampling=sampling,
-                        seed=spec.seed_base + index,
+                        seed=seed,
                         api_key_env=model.api_key_env,
                         timeout_s=model.timeout_s,
                     )

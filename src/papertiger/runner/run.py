@@ -42,6 +42,11 @@ def _check(spec: RunSpec) -> None:
     for model in spec.models:
         if not model.base_url:
             raise ConfigError(f"model {model.name!r} has no base_url in the catalogue")
+        if spec.max_cost is not None and (model.price_in is None or model.price_out is None):
+            raise ConfigError(
+                f"--max-cost needs prices: model {model.name!r} has no price_in/price_out "
+                "(USD per million tokens) in the catalogue"
+            )
 
 
 def plan_run(spec: RunSpec, store: SQLiteStore) -> Plan:
