@@ -175,9 +175,10 @@ def test_seed_base_is_part_of_the_key(tmp_path, data_dir) -> None:
     assert not base & other
 
 
-def test_max_cost_needs_prices(tmp_path, data_dir) -> None:
+def test_max_cost_needs_prices(tmp_path, data_dir, monkeypatch) -> None:
     from dataclasses import replace
 
+    monkeypatch.setenv("PAPERTIGER_TEST_KEY", "sk-test-prices")
     from papertiger.errors import ConfigError
 
     spec = make_spec(tmp_path, data_dir, "http://127.0.0.1:9/v1", samples=1, max_cost=1.0)
@@ -216,3 +217,14 @@ def test_too_few_items_is_a_note_not_a_crash(tmp_path, data_dir, monkeypatch) ->
     metrics = model_metrics(results)
     fresh = metrics[metrics["role"] == "fresh"]
     assert (fresh["errors"] == 30).all()
+
+
+def test_unset_api_key_fails_before_any_request(tmp_path, data_dir, monkeypatch) -> None:
+    from papertiger.errors import ConfigError
+
+    monkeypatch.delenv("PAPERTIGER_TEST_KEY", raising=False)
+    with running_server(answers=answers_for(data_dir)) as url:
+        spec = make_spec(tmp_path, data_dir, url, samples=1)
+        with pytest.raises(ConfigError, match=r"\$PAPERTIGER_TEST_KEY, which is not set"):
+            run(spec)
+        assert url.server.log() == []

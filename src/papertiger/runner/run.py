@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
@@ -42,10 +43,21 @@ def _check(spec: RunSpec) -> None:
     for model in spec.models:
         if not model.base_url:
             raise ConfigError(f"model {model.name!r} has no base_url in the catalogue")
+
         if spec.max_cost is not None and (model.price_in is None or model.price_out is None):
             raise ConfigError(
                 f"--max-cost needs prices: model {model.name!r} has no price_in/price_out "
                 "(USD per million tokens) in the catalogue"
+            )
+
+
+def _check_keys(spec: RunSpec) -> None:
+    """Fail before the first request, not with one failed attempt per item."""
+    for model in spec.models:
+        if model.api_key_env and not os.environ.get(model.api_key_env):
+            raise ConfigError(
+                f"model {model.name!r} reads its API key from ${model.api_key_env}, "
+                "which is not set in the environment"
             )
 
 
@@ -62,6 +74,7 @@ async def run_async(
 ) -> RunSummary:
     """Run the spec: resume from the store, execute what is left, record the run."""
     grader = get_grader(spec.suite.grader)
+    _check_keys(spec)
     with open_store(spec.db) as store:
         plan = plan_run(spec, store)
         run_id = store.start_run(argv=list(argv), spec=_spec_json(spec), version=_version())
