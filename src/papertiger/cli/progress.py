@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -32,6 +34,8 @@ class RichObserver:
             transient=False,
         )
         self.tasks: dict[str, TaskID] = {}
+        self.shown: dict[str, float] = {}
+        self.latest: dict[str, ModelProgress] = {}
 
     def started(self, progress: dict[str, ModelProgress]) -> None:
         self.progress.start()
@@ -41,6 +45,15 @@ class RichObserver:
             )
 
     def advanced(self, p: ModelProgress) -> None:
+        self.latest[p.model] = p
+        now = time.monotonic()
+        done = p.done_before + p.attempted >= p.total
+        if not done and now - self.shown.get(p.model, 0.0) < 0.1:
+            return  # the display refreshes 10 times a second; more updates are wasted work
+        self.shown[p.model] = now
+        self._show(p)
+
+    def _show(self, p: ModelProgress) -> None:
         self.progress.update(
             self.tasks[p.model],
             completed=p.done_before + p.attempted,
@@ -53,4 +66,6 @@ class RichObserver:
         self.console.print(f"[yellow]{reason}[/]: no new attempts are scheduled")
 
     def close(self) -> None:
+        for p in self.latest.values():  # the last counts, whatever the throttle skipped
+            self._show(p)
         self.progress.stop()

@@ -21,6 +21,7 @@ from papertiger.runner.progress import ModelProgress, QuietObserver, RunObserver
 from papertiger.runner.spec import RunSpec
 from papertiger.schema import Completion, Grade
 from papertiger.store import AttemptRecord, PutResult, SQLiteStore
+from papertiger.store.records import utc_now
 
 
 @dataclass(frozen=True)
@@ -102,8 +103,10 @@ class _Budget:
 
 
 def _record(item: WorkItem, completion: Completion, spec: RunSpec, run_id: str) -> AttemptRecord:
-    return AttemptRecord.from_completion(
-        completion,
+    # model_construct: the completion and every identity value are already validated
+    return AttemptRecord.model_construct(
+        **dict(completion),
+        created_at=utc_now(),
         run_id=run_id,
         model=item.model.name,
         endpoint_model=item.model.endpoint_model,
