@@ -94,10 +94,12 @@ def measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     return wall, cpu, proc.stdout
 
 
-def run_papertiger(url: str, folder: Path, k: int, conc: int, suites: Path, template: Path) -> tuple[float, float, int]:
+def run_papertiger(url: str, folder: Path, k: int, conc: int, suites: Path, template: Path,
+                   stream: bool = True) -> tuple[float, float, int]:
     models = folder / "models.toml"
     models.write_text(f'[[model]]\nname = "fake"\nbase_url = "{url}"\nmodel = "fake-model"\n'
-                      f"temperature = 0.6\nconcurrency = {conc}\n")
+                      f"temperature = 0.6\nconcurrency = {conc}\n"
+                      f"stream = {'true' if stream else 'false'}\n")
     db = folder / f"bench-{time.monotonic_ns()}.db"
     cmd = [str(Path(sys.executable).with_name("papertiger")), "run", "--models", str(models),
            "--suite", "synth", "--suites", str(suites), "--samples", str(k),
@@ -139,6 +141,9 @@ def main() -> None:
     ap.add_argument("--concurrency", default="64,256")
     ap.add_argument("--chunk-tokens", type=int, default=16,
                     help="tokens per SSE event from the server (PEERS.md: 16; vLLM sends ~1)")
+    ap.add_argument("--no-stream", action="store_true",
+                    help="papertiger asks for one JSON body per reply, like min_client.py "
+                         "(stream = false in models.toml: no time to first token)")
     ap.add_argument("--json", type=Path, help="also write the rows as JSON lines here")
     args = ap.parse_args()
     if not SHARED.is_dir():
@@ -155,7 +160,8 @@ def main() -> None:
                     # alternate the order so neither side always runs on a warmer machine
                     for name in ("papertiger", "min-aiohttp"):
                         if name == "papertiger":
-                            result = run_papertiger(url, folder, args.k, conc, suites, template)
+                            result = run_papertiger(url, folder, args.k, conc, suites, template,
+                                                    stream=not args.no_stream)
                         else:
                             result = run_min_client(url, args.k, conc)
                         rows.append(row(name, n, latency, conc, *result))
@@ -163,8 +169,9 @@ def main() -> None:
             finally:
                 server.terminate()
                 server.wait(10)
-    print(f"\nserver: 1,024-token replies, {args.chunk_tokens} tokens per SSE event "
-          "(papertiger streams; min_client.py asks for one JSON body)")
+    mode = "one JSON body (stream = false)" if args.no_stream else "streamed SSE"
+    print(f"\nserver: 1,024-token replies, {args.chunk_tokens} tokens per SSE event; "
+          f"papertiger: {mode}; min_client.py asks for one JSON body")
     report(rows)
     if args.json:
         args.json.write_text("".join(json.dumps(r) + "\n" for r in rows))

@@ -81,6 +81,15 @@ def answer_tail(prompt: str = PROMPT, seed: int = 0) -> str:
 
 
 # ---------------------------------------------------------------- success paths
+def test_non_streaming_request_when_asked() -> None:
+    with running_server(tokens=12, reasoning_tokens=3) as url:
+        c = complete(url, stream=False)
+        (entry,) = url.server.log()
+    assert "stream" not in entry["body"]
+    assert c.status == "ok" and c.text is not None and c.text.endswith(answer_tail())
+    assert c.reasoning and c.completion_tokens == 12 + 3 and c.ttft_s is None
+
+
 def test_stream_success_text_reasoning_usage_timings_raw() -> None:
     with running_server(tokens=12, reasoning_tokens=3, latency_ms=40, chunk_interval_ms=4) as url:
         c = complete(url)

@@ -272,7 +272,7 @@ class OpenAICompatProvider:
             return _error_completion(request, exc, 0)
         url = request.base_url.rstrip("/")
         url += "/chat/completions" if request.kind == "chat" else "/completions"
-        payload = json.dumps(request.body(stream=True), separators=(",", ":")).encode()
+        payload = json.dumps(request.body(stream=request.stream), separators=(",", ":")).encode()
         send = partial(self._attempt, request, url, _headers(request, secret), payload)
         try:  # the first attempt bypasses tenacity, whose set-up costs more than the request
             reply, started, ended = await send()

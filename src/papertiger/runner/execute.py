@@ -21,7 +21,6 @@ from papertiger.runner.progress import ModelProgress, QuietObserver, RunObserver
 from papertiger.runner.spec import RunSpec
 from papertiger.schema import Completion, Grade
 from papertiger.store import AttemptRecord, PutResult, SQLiteStore
-from papertiger.store.records import utc_now
 
 
 @dataclass(frozen=True)
@@ -103,10 +102,8 @@ class _Budget:
 
 
 def _record(item: WorkItem, completion: Completion, spec: RunSpec, run_id: str) -> AttemptRecord:
-    # model_construct: the completion and every identity value are already validated
-    return AttemptRecord.model_construct(
+    return AttemptRecord(
         **dict(completion),
-        created_at=utc_now(),
         run_id=run_id,
         model=item.model.name,
         endpoint_model=item.model.endpoint_model,

@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from papertiger.config import attempt_cost
 from papertiger.prompts import render
 from papertiger.runner.spec import RunSpec
-from papertiger.schema import ChatRequest, ModelSpec, Problem, SamplingParams, attempt_key
+from papertiger.schema import (
+    BenchmarkSet,
+    ChatRequest,
+    ModelSpec,
+    Problem,
+    SamplingParams,
+    attempt_key,
+)
+from papertiger.store import Role
 
 DEFAULT_OUTPUT_TOKENS = 8192
 
@@ -24,7 +32,7 @@ class WorkItem:
     """One planned attempt: which model, item, role and sample, and the request to send."""
 
     model: ModelSpec
-    role: str
+    role: Role
     benchmark: str
     problem: Problem
     sample_index: int
@@ -86,7 +94,11 @@ def work_items(spec: RunSpec) -> list[WorkItem]:
     for model in spec.models:
         sampling = sampling_for(model)
         sampling_dump = sampling.model_dump()
-        for role, bench in (("old", spec.suite.old), ("fresh", spec.suite.fresh)):
+        halves: tuple[tuple[Role, BenchmarkSet], ...] = (
+            ("old", spec.suite.old),
+            ("fresh", spec.suite.fresh),
+        )
+        for role, bench in halves:
             for problem in bench.problems:
                 messages = tuple(render(spec.template, problem))
                 parts = {
@@ -107,12 +119,11 @@ def work_items(spec: RunSpec) -> list[WorkItem]:
                         base_url=model.base_url or "",
                         model=model.endpoint_model,
                         messages=messages,
-                        prompt=None,
-                        kind="chat",
                         sampling=sampling,
                         seed=seed,
                         api_key_env=model.api_key_env,
                         timeout_s=model.timeout_s,
+                        stream=model.stream,
                     )
                     items.append(WorkItem(model, role, bench.name, problem, index, request))
     return items

@@ -32,6 +32,7 @@ class ModelSpec(BaseModel):
     reasoning_effort: str | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
     timeout_s: float = Field(default=600.0, gt=0)
+    stream: bool = True  # False: one JSON body per reply, cheaper, but no time to first token
 
     @property
     def endpoint_model(self) -> str:

@@ -38,6 +38,7 @@ class ChatRequest(BaseModel):
     seed: int | None = None
     api_key_env: str | None = None
     timeout_s: float = 600.0
+    stream: bool = True
 
     def body(self, *, stream: bool = True) -> dict[str, Any]:
         """The JSON body for /chat/completions or /completions."""
