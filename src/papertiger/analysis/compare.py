@@ -15,7 +15,8 @@ from papertiger.analysis.results import (
 )
 
 
-def _values(frame: pd.DataFrame, group_by: str, group: str, column: str) -> np.ndarray:
+def group_values(frame: pd.DataFrame, group_by: str, group: str, column: str) -> np.ndarray:
+    """One group's values of a metric column (NaN kept: callers say what they drop)."""
     members = frame[frame[group_by].astype(str) == group]
     return members[column].astype(float).to_numpy()
 
@@ -54,8 +55,8 @@ def compare_groups(
 ) -> GroupComparison:
     """Every statistic of STATISTICS.md §3 for group A (pair[0]) minus group B (pair[1])."""
     column = METRIC_COLUMNS[metric]
-    a = _values(frame, group_by, pair[0], column)
-    b = _values(frame, group_by, pair[1], column)
+    a = group_values(frame, group_by, pair[0], column)
+    b = group_values(frame, group_by, pair[1], column)
     notes: list[str] = []
     if np.isnan(a).any() or np.isnan(b).any():
         notes.append(f"{int(np.isnan(a).sum() + np.isnan(b).sum())} models without {column} left out")

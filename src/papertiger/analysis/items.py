@@ -131,7 +131,8 @@ def score_table(results: StoredResults, seed: int = 0) -> ScoreTable:
     labels = {}
     for model, g in frame.groupby("model", sort=False):
         parts = {role: g[g["role"] == role] for role in ("old", "fresh")}
-        if any(len(_correct_lists(p)) < 2 for p in parts.values()):
+        old, fresh = _correct_lists(parts["old"]), _correct_lists(parts["fresh"])
+        if len(old) < 2 or len(fresh) < 2:
             notes.append(f"{model}: fewer than 2 items with a successful attempt on a set; left out")
             continue
         for role, part in parts.items():
@@ -141,7 +142,6 @@ def score_table(results: StoredResults, seed: int = 0) -> ScoreTable:
                     f"{model}: {lost} {role} items had only failed attempts and are out of its "
                     "score (failures may cluster on hard items)"
                 )
-        old, fresh = _correct_lists(parts["old"]), _correct_lists(parts["fresh"])
         falls = bootstrap_fall_ci(old, fresh, seed=seed)
         labels = {r: str(p["benchmark"].iloc[0]) for r, p in parts.items()}
         records.append({

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from papertiger.analysis import stats
-from papertiger.analysis.compare import lab_tests
+from papertiger.analysis.compare import group_values, lab_tests
 from papertiger.analysis.results import METRIC_COLUMNS, TestResult
 from papertiger.analysis.subsets import Selection, select
 
@@ -42,12 +42,10 @@ def standard_subsets(
     return subsets
 
 
-def _rows_for(
-    frame: pd.DataFrame, metric: str, group_by: str, pair: tuple[str, str]
+def _tests(
+    frame: pd.DataFrame, metric: str, group_by: str, pair: tuple[str, str], ab: list[np.ndarray]
 ) -> list[TestResult]:
-    column = METRIC_COLUMNS[metric]
-    a = frame[frame[group_by].astype(str) == pair[0]][column].astype(float).dropna().to_numpy()
-    b = frame[frame[group_by].astype(str) == pair[1]][column].astype(float).dropna().to_numpy()
+    a, b = ab
     if len(a) < 2 or len(b) < 2:
         return []
     try:
@@ -68,13 +66,11 @@ def multiverse(
         sub = select(frame, selection, group_by).frame
         n_a = int((sub[group_by].astype(str) == pair[0]).sum())
         n_b = int((sub[group_by].astype(str) == pair[1]).sum())
-        for metric in METRIC_COLUMNS:
-            column = METRIC_COLUMNS[metric]
-            means = [
-                sub[sub[group_by].astype(str) == g][column].astype(float).mean() for g in pair
-            ]
-            diff = float(means[0] - means[1]) if n_a and n_b else np.nan
-            results = _rows_for(sub, metric, group_by, pair)
+        for metric, column in METRIC_COLUMNS.items():
+            ab = [group_values(sub, group_by, g, column) for g in pair]
+            ab = [v[~np.isnan(v)] for v in ab]
+            diff = float(ab[0].mean() - ab[1].mean()) if len(ab[0]) and len(ab[1]) else np.nan
+            results = _tests(sub, metric, group_by, pair, ab)
             if not results:
                 rows.append(_row(metric, label, n_a, n_b, diff, None))
             rows.extend(_row(metric, label, n_a, n_b, diff, r) for r in results)

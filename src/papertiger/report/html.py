@@ -35,6 +35,7 @@ from papertiger.report.figures import (
     group_order,
     scatter_old_fresh,
 )
+from papertiger.report.grid import SIDES, multiverse_grid
 
 TEMPLATE = "report.html.j2"
 DIGITS = {"pp": 1, "pct": 1, "logit": 2}
@@ -254,33 +255,27 @@ def _pair(report: ShrinkageReport) -> tuple[str, str]:
     return (c.group_a, c.group_b) if c is not None else ("A", "B")
 
 
-def multiverse_grid(report: ShrinkageReport) -> dict[str, Any]:
-    """The multiverse as a grid: one row per metric × subset, two p-value cells per test
+def multiverse_cells(report: ShrinkageReport) -> dict[str, Any]:
+    """The multiverse grid formatted for the template: two p-value cells per test
     (two-sided, one-sided), so the spread across choices is visible at a glance."""
-    verse = report.multiverse
-    if verse.empty:
-        return {"tests": [], "rows": []}
-    tests = [t for t in dict.fromkeys(verse["test"]) if t != "(too few models)"]
-    rows: dict[tuple[str, str], dict[str, Any]] = {}
-    for _, r in verse.iterrows():
-        metric = str(r.get("metric", ""))
-        row = rows.setdefault((metric, str(r.get("subset", ""))), {
-            "metric": METRIC_LABELS.get(metric, metric),
-            "subset": str(r.get("subset", "")),
-            "n": f"{_int(r.get('n_a'))} / {_int(r.get('n_b'))}",
-            "difference": signed(r.get("difference"), DIGITS.get(metric, 2)),
-            "p": {},
-            "note": "",
-        })
-        if r.get("test") == "(too few models)":
-            row["note"] = "too few models"
-            continue
-        side = "two" if r.get("alternative") == "two-sided" else "one"
-        row["p"][(str(r.get("test")), side)] = p_value(r.get("p_value"))
-    for row in rows.values():
-        row["cells"] = [row["p"].get((t, side), "") for t in tests for side in ("two", "one")]
+    grid = multiverse_grid(report.multiverse)
+    rows = [
+        {
+            "metric": METRIC_LABELS.get(r.metric, r.metric),
+            "subset": r.subset,
+            "n": f"{r.n_a} / {r.n_b}",
+            "difference": signed(r.difference, DIGITS.get(r.metric, 2)),
+            "cells": [
+                p_value(r.p[(t, side)]) if (t, side) in r.p else ""
+                for t in grid.tests
+                for side in SIDES
+            ],
+            "note": "too few models" if r.too_few else "",
+        }
+        for r in grid.rows
+    ]
     short = {"Permutation (difference of means)": "Permutation", "Permutation of lab means": "Lab permutation"}
-    return {"tests": [short.get(t, t) for t in tests], "rows": list(rows.values())}
+    return {"tests": [short.get(t, t) for t in grid.tests], "rows": rows}
 
 
 def _int(value: Any) -> str:
@@ -319,7 +314,7 @@ def context(report: ShrinkageReport) -> dict[str, Any]:
         "rows": model_rows(report, columns),
         "groups": list(colours.items()),
         "comparison": comparison_context(report.comparison),
-        "multiverse": multiverse_grid(report),
+        "multiverse": multiverse_cells(report),
         "pair": _pair(report),
         "metrics": metrics_table(report),
         "figures": [

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import pandas as pd
 from rich.console import Console, Group
@@ -12,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from papertiger.analysis.results import METRIC_LABELS, GroupComparison, ShrinkageReport
+from papertiger.report.grid import SIDES, multiverse_grid
 
 GROUP_STYLES = ("bold red", "bold blue", "bold green", "bold magenta", "bold yellow")
 
@@ -113,36 +113,21 @@ SHORT_TESTS = {
 def multiverse_table(report: ShrinkageReport) -> Table:
     """The multiverse as a grid: metric × subset rows, one column per test holding
     'two-sided p / one-sided p'."""
-    verse = report.multiverse
-    tests = [t for t in dict.fromkeys(verse["test"]) if t != "(too few models)"]
+    grid = multiverse_grid(report.multiverse)
     table = Table(
         title="Multiverse: p-values by metric × subset × test",
         caption="each cell: two-sided p / one-sided p (first group falls more)",
     )
     for name in ("metric", "subset", "n", "diff"):
         table.add_column(name, justify="left" if name in ("metric", "subset") else "right")
-    for test in tests:
+    for test in grid.tests:
         table.add_column(escape(SHORT_TESTS.get(test, test)), justify="right", no_wrap=True)
-    first: dict[tuple[str, str], dict[str, Any]] = {}
-    pvals: dict[tuple[str, str], dict[tuple[str, str], float]] = {}
-    records: list[dict[str, Any]] = verse.to_dict("records")  # type: ignore[assignment]
-    for rec in records:
-        key = (str(rec["metric"]), str(rec["subset"]))
-        first.setdefault(key, rec)
-        pvals.setdefault(key, {})[(str(rec["test"]), str(rec["alternative"]))] = rec["p_value"]
-    for (metric, subset), head in first.items():
-        p = pvals[(metric, subset)]
-        values = [
-            f"{_p(p.get((t, 'two-sided')))} / {_p(p.get((t, 'less')))}"
-            if (t, "two-sided") in p or (t, "less") in p
-            else ""
-            for t in tests
-        ]
-        label = escape(subset)
-        if not any(values):
-            values, label = ["–"] * len(tests), f"{label} [dim](too few models)[/]"
-        n = f"{head['n_a']}/{head['n_b']}"
-        table.add_row(metric, label, n, _num(head["difference"], 2), *values)
+    for r in grid.rows:
+        values = [" / ".join(_p(r.p.get((t, side))) for side in SIDES) for t in grid.tests]
+        label = escape(r.subset)
+        if r.too_few:
+            values, label = ["–"] * len(grid.tests), f"{label} [dim](too few models)[/]"
+        table.add_row(r.metric, label, f"{r.n_a}/{r.n_b}", _num(r.difference, 2), *values)
     return table
 
 

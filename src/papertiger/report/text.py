@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from papertiger.analysis.results import METRIC_LABELS, ShrinkageReport, TestResult
+from papertiger.report.grid import SIDES, multiverse_grid
 
 MODEL_COLUMNS = ["model", "old", "fresh", "pp_fall", "pct_fall", "logit_fall"]
 CI_COLUMNS = ["pp_fall_low", "pp_fall_high", "pct_fall_low", "pct_fall_high"]
@@ -158,26 +159,13 @@ def _md_comparison(report: ShrinkageReport) -> list[str]:
     return lines + [""]
 
 
-def multiverse_pivot(verse: pd.DataFrame) -> pd.DataFrame:
-    """Wide view: one row per metric × subset, one column per test and sidedness (p-values)."""
-    keys = ["metric", "subset", "n_a", "n_b", "difference"]
-    rows: dict[tuple[object, ...], dict[str, object]] = {}
-    columns: list[str] = []
-    for rec in verse.to_dict("records"):
-        row = rows.setdefault(tuple(rec[k] for k in keys), dict(zip(keys, (rec[k] for k in keys), strict=True)))
-        if rec["test"] == "(too few models)":
-            name, cell = "note", "too few models"
-        else:
-            side = "1-sided" if rec["alternative"] == "less" else "2-sided"
-            name, cell = f"{rec['test']} ({side})", f"{rec['p_value']:.3f}"
-        if name not in columns:
-            columns.append(name)
-        row[name] = cell
-    ordered = [c for c in columns if c != "note"] + (["note"] if "note" in columns else [])
-    return pd.DataFrame(list(rows.values()), columns=keys + ordered).fillna("")
-
-
 def _md_multiverse(verse: pd.DataFrame) -> str:
-    wide = multiverse_pivot(verse)
-    rows = [[_fmt(v, 1) if isinstance(v, float) else str(v) for v in r] for r in wide.itertuples(index=False)]
-    return _md_table([str(c) for c in wide.columns], rows)
+    grid = multiverse_grid(verse)
+    header = ["metric", "subset", "n_a", "n_b", "difference"]
+    header += [f"{t} ({'2' if side == 'two-sided' else '1'}-sided)" for t in grid.tests for side in SIDES]
+    rows = []
+    for r in grid.rows:
+        cells = [r.metric, r.subset, str(r.n_a), str(r.n_b), _fmt(r.difference)]
+        cells += [_fmt(r.p.get((t, side)), 3) for t in grid.tests for side in SIDES]
+        rows.append(cells + ["too few models" if r.too_few else ""])
+    return _md_table(header + ["note"], rows)
