@@ -10,11 +10,12 @@ from benchmark_rows import aime_rows, write_jsonl
 
 @pytest.fixture
 def tiny_data_dir(tmp_path: Path) -> Path:
-    """A data folder shaped like ../shared/data, made by the test (30 + 30 problems)."""
+    """A data folder shaped like ../shared/data, made by the test (3 × 30 AIME problems)."""
     folder = tmp_path / "data"
     folder.mkdir()
     write_jsonl(folder / "aime_2024.jsonl", aime_rows(2024))
     write_jsonl(folder / "aime_2025.jsonl", aime_rows(2025))
+    write_jsonl(folder / "aime_2026.jsonl", aime_rows(2026))
     return folder
 
 

@@ -34,26 +34,26 @@ released = 2025-02-06
 def test_builtin_aime_from_shared_data(shared_data: Path) -> None:
     suite = load_suite("aime", data_dir=shared_data)
     assert (suite.name, suite.grader) == ("aime", "integer")
-    assert (suite.old.name, suite.fresh.name) == ("aime2024", "aime2025")
-    assert len(suite.old.problems) == len(suite.fresh.problems) == 30
-    assert suite.fresh.released == dt.date(2025, 2, 6)
-    assert all(0 <= int(p.answer) <= 999 for p in suite.old.problems + suite.fresh.problems)
-    by_id = {p.item_id: p for p in suite.fresh.problems}
+    assert suite.form_names == ("aime2024", "aime2025", "aime2026")
+    assert len(suite.forms[0].problems) == len(suite.forms[1].problems) == 30
+    assert suite.forms[1].released == dt.date(2025, 2, 6)
+    assert all(0 <= int(p.answer) <= 999 for p in suite.forms[0].problems + suite.forms[1].problems)
+    by_id = {p.item_id: p for p in suite.forms[1].problems}
     assert by_id["aime2025-II-07"].released == dt.date(2025, 2, 12)  # per-exam dates kept
 
 
 def test_builtin_hmmt_from_shared_data(shared_data: Path) -> None:
     suite = load_suite("hmmt", data_dir=shared_data)
-    assert (suite.grader, suite.old.answer_format) == ("math_verify", "latex")
-    assert len(suite.old.problems) == len(suite.fresh.problems) == 30
+    assert (suite.grader, suite.forms[0].answer_format) == ("math_verify", "latex")
+    assert len(suite.forms[0].problems) == len(suite.forms[1].problems) == 30
     # The HMMT files carry no dates, so items inherit their set's tournament day.
-    assert {p.released for p in suite.fresh.problems} == {dt.date(2025, 2, 15)}
-    assert {p.released for p in suite.old.problems} == {dt.date(2024, 2, 17)}
+    assert {p.released for p in suite.forms[1].problems} == {dt.date(2025, 2, 15)}
+    assert {p.released for p in suite.forms[0].problems} == {dt.date(2024, 2, 17)}
 
 
 def test_builtin_from_a_folder_the_test_made(tiny_data_dir: Path) -> None:
     suite = load_suite("aime", data_dir=tiny_data_dir)
-    assert suite.old.problems[0].item_id == "aime2024-I-01"
+    assert suite.forms[0].problems[0].item_id == "aime2024-I-01"
     write_jsonl(tiny_data_dir / "aime_2025.jsonl", aime_rows(2025, 28))
     with pytest.raises(InputError, match="expected 30 problems") as caught:
         load_suite("aime", data_dir=tiny_data_dir)
@@ -62,11 +62,12 @@ def test_builtin_from_a_folder_the_test_made(tiny_data_dir: Path) -> None:
 
 def test_builtin_defaults_are_hugging_face_ids() -> None:
     specs = builtin_suites()
-    assert specs["aime"].old.dataset == "HuggingFaceH4/aime_2024"
-    assert specs["aime"].fresh.dataset == "MathArena/aime_2025"
-    assert specs["hmmt"].fresh.dataset == "MathArena/hmmt_feb_2025"
-    assert all(s.old.count == s.fresh.count == 30 for s in specs.values())
-    assert builtin_suite("aime", Path("/data")).old.path == Path("/data/aime_2024.jsonl")
+    assert specs["aime"].forms[0].dataset == "HuggingFaceH4/aime_2024"
+    assert specs["aime"].forms[1].dataset == "MathArena/aime_2025"
+    assert specs["hmmt"].forms[1].dataset == "MathArena/hmmt_feb_2025"
+    assert all(f.count == 30 for s in specs.values() for f in s.forms)
+    assert specs["aime"].forms[2].dataset == "MathArena/aime_2026"
+    assert builtin_suite("aime", Path("/data")).forms[0].path == Path("/data/aime_2024.jsonl")
 
 
 @pytest.mark.usefixtures("offline_datasets")
@@ -74,8 +75,8 @@ def test_suites_file_with_local_and_datasets_halves(tmp_path: Path, tiny_data_di
     suites = tmp_path / "suites.toml"
     suites.write_text(SUITES_TOML.replace('name = "aime"', 'name = "mine"', 1))
     suite = load_suite("mine", suites_file=suites)  # relative paths: next to the TOML
-    assert suite.fresh.problems == load_suite("aime", data_dir=tiny_data_dir).fresh.problems
-    assert suite.old.released == dt.date(2024, 2, 1)
+    assert suite.forms[1].problems == load_suite("aime", data_dir=tiny_data_dir).forms[1].problems
+    assert suite.forms[0].released == dt.date(2024, 2, 1)
 
 
 def test_user_suite_of_the_same_name_wins(tmp_path: Path, tiny_data_dir: Path) -> None:
@@ -85,7 +86,7 @@ def test_user_suite_of_the_same_name_wins(tmp_path: Path, tiny_data_dir: Path) -
         + '[suite.fresh]\nname = "again"\npath = "data/aime_2024.jsonl"\ncount = 30\n'
     )
     suite = load_suite("aime", suites_file=suites)
-    assert suite.fresh.name == "again"
+    assert suite.forms[1].name == "again"
 
 
 def test_a_bare_suite_table(tiny_data_dir: Path) -> None:
@@ -95,7 +96,7 @@ def test_a_bare_suite_table(tiny_data_dir: Path) -> None:
         "fresh": {"name": "b", "path": "aime_2025.jsonl"},
     }
     suite = load_suite(entry, data_dir=tiny_data_dir)
-    assert (suite.name, len(suite.fresh.problems)) == ("adhoc", 30)
+    assert (suite.name, len(suite.forms[1].problems)) == ("adhoc", 30)
 
 
 @pytest.mark.parametrize(
@@ -104,17 +105,17 @@ def test_a_bare_suite_table(tiny_data_dir: Path) -> None:
         (
             SUITES_TOML.replace("count = 30\nreleased = 2024", "cout = 30\nreleased = 2024"),
             r"\[\[suite\]\] #1 \('aime'\): Extra inputs are not permitted",
-            "old.cout",
+            "forms.0.cout",
         ),
         (
             SUITES_TOML.replace("count = 30\nreleased = 2024", 'count = "many"\nreleased = 2024'),
             "valid integer",
-            "old.count",
+            "forms.0.count",
         ),
         (
             SUITES_TOML.replace('path = "data/aime_2024.jsonl"', 'path = "x"\ndataset = "y"'),
             "exactly one of 'path'",
-            "old",
+            "forms.0",
         ),
         (SUITES_TOML + SUITES_TOML, "duplicate suite name 'aime'", "name"),
         ('[[suites]]\nname = "x"\n', r"unknown table\(s\) suites", "suites"),
@@ -168,3 +169,60 @@ def test_halves_need_distinct_set_names(tiny_data_dir: Path) -> None:
     }
     with pytest.raises(InputError, match="share the name 'a'"):
         load_suite(entry, data_dir=tiny_data_dir)
+
+
+FORMS_TOML = """
+[[suite]]
+name = "series"
+[[suite.form]]
+name = "a24"
+path = "data/aime_2024.jsonl"
+released = 2024-02-01
+[[suite.form]]
+name = "a25"
+path = "data/aime_2025.jsonl"
+released = 2025-02-06
+[[suite.form]]
+name = "a26"
+path = "data/aime_2026.jsonl"
+released = 2026-02-05
+"""
+
+
+def test_a_suite_is_a_series_of_dated_forms(tmp_path: Path, tiny_data_dir: Path) -> None:
+    suites = tmp_path / "suites.toml"
+    suites.write_text(FORMS_TOML)
+    suite = load_suite("series", suites_file=suites)
+    assert suite.form_names == ("a24", "a25", "a26")
+    assert [(a.name, b.name) for a, b in suite.pairs()] == [("a24", "a25"), ("a25", "a26")]
+    subset = load_suite("series", suites_file=suites, forms=["a26", "a25"])
+    assert subset.form_names == ("a25", "a26")  # release order, whatever order asked
+
+
+def test_forms_must_be_listed_in_release_order(tmp_path: Path, tiny_data_dir: Path) -> None:
+    suites = tmp_path / "suites.toml"
+    suites.write_text(FORMS_TOML.replace("2026-02-05", "2023-02-05"))
+    with pytest.raises(InputError, match="release order"):
+        load_suite("series", suites_file=suites)
+
+
+def test_unknown_form_is_named(tiny_data_dir: Path) -> None:
+    with pytest.raises(InputError, match=r"no form 'aime2027' \(forms: aime2024, aime2025, aime2026\)"):
+        load_suite("aime", data_dir=tiny_data_dir, forms=["aime2027"])
+
+
+def test_a_subset_of_forms_reads_only_their_files(tiny_data_dir: Path) -> None:
+    (tiny_data_dir / "aime_2026.jsonl").unlink()
+    suite = load_suite("aime", data_dir=tiny_data_dir, forms=["aime2024", "aime2025"])
+    assert suite.form_names == ("aime2024", "aime2025")
+
+
+def test_aime_2026_and_its_second_wordings(shared_data: Path) -> None:
+    suite = load_suite("aime", data_dir=shared_data)
+    form = suite.form("aime2026")
+    assert form.released == dt.date(2026, 2, 5) and len(form.problems) == 30
+    by_id = {p.item_id: p for p in form.problems}
+    # PROVENANCE: II-10's two published wordings ask different questions, so it has none.
+    assert by_id["aime2026-II-10"].problem_alt is None
+    assert by_id["aime2026-II-10"].answer == "850"
+    assert sum(p.problem_alt is not None for p in form.problems) == 29

@@ -62,13 +62,20 @@ def test_json_schema(run) -> None:
     proc = run("report", "--format", "json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
-    assert {"models", "groups", "tests", "multiverse", "comparison", "notes"} <= set(data)
-    assert len(data["models"]) == 19
-    for test in data["tests"]:
+    assert data["schema_version"] == 2
+    assert {"title", "source", "condition", "sections", "metrics", "notes"} <= set(data)
+    (section,) = data["sections"]
+    assert {"models", "groups", "tests", "multiverse", "comparison", "notes"} <= set(section)
+    assert (section["old_label"], section["fresh_label"]) == ("AIME 2024", "AIME 2025")
+    assert len(section["models"]) == 19
+    assert {"freshness", "freshness_basis"} <= set(section["models"][0])
+    for test in section["tests"]:
         assert {"name", "metric", "alternative", "statistic", "p_value"} <= set(test)
         assert 0 <= test["p_value"] <= 1
-    overall = data["groups"][-1]
-    assert overall["group"] == "Overall" and round(overall["pct_fall"], 1) == -14.3
+    overall = section["groups"][-1]
+    assert overall["group"] == "Overall" and overall["overall"] is True
+    assert round(overall["pct_fall"], 1) == -14.3
+    assert data["metrics"]["skipped"] is True  # published aggregates: says why, not silent
 
 
 def test_markdown_and_csv(run) -> None:
@@ -78,6 +85,7 @@ def test_markdown_and_csv(run) -> None:
     assert csv.returncode == 0
     lines = csv.stdout.splitlines()
     assert lines[0].startswith("model,group,old,fresh,pp_fall,pct_fall,logit_fall")
+    assert lines[0].endswith("old_form,fresh_form")
     assert len(lines) == 1 + 19 + 3
 
 
@@ -122,9 +130,9 @@ def test_subset_flags(run, tmp_path: Path) -> None:
     proc = run("report", "--frontier", "5", "--trained-before", "2025-02-15", "--exclude", "o3",
                "--format", "json")
     assert proc.returncode == 0, proc.stderr
-    data = json.loads(proc.stdout)
-    assert any("--trained-before" in n for n in data["notes"])
-    assert "o3" not in {m["model"] for m in data["models"]}
+    (section,) = json.loads(proc.stdout)["sections"]
+    assert any("--trained-before" in n for n in section["notes"])
+    assert "o3" not in {m["model"] for m in section["models"]}
 
 
 def test_figures_dir(run, tmp_path: Path) -> None:

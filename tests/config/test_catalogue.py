@@ -74,7 +74,7 @@ def test_user_file_wins_field_by_field(tmp_path: Path) -> None:
     assert reasoner.price_out == 0.42 and reasoner.price_in == 0.55  # known value kept
     assert (reasoner.lab, reasoner.lineage) == ("DeepSeek", "DeepSeek-R1")
     assert reasoner.base_url == "https://api.deepseek.com"
-    assert reasoner.extra == {"thinking": {"type": "enabled"}}
+    assert reasoner.sampling.extra == {"thinking": {"type": "enabled"}}
     local = catalogue["my-local-qwen"]
     assert (local.endpoint_model, local.concurrency, local.released) == (
         "Qwen/Qwen3-4B",

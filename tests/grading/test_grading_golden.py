@@ -112,7 +112,7 @@ def test_latex_cases(
     if extracted is not None:
         assert grade.extracted == extracted
     assert grade.grader == "math_verify"
-    assert grade.version.startswith("1+math-verify-")
+    assert grade.version.startswith("2+math-verify-")
 
 
 def test_latex_grader_never_crashes_on_junk() -> None:

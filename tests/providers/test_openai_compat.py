@@ -20,6 +20,7 @@ import pytest
 
 from papertiger.errors import FatalProviderError, ProviderError, RateLimited, RetryableError
 from papertiger.providers import (
+    Endpoint,
     EndpointLimits,
     OpenAICompatProvider,
     RetryPolicy,
@@ -53,23 +54,30 @@ server = _server_module()
 running_server = server.running_server
 
 
-def make_request(url: str, **kw: Any) -> ChatRequest:
+ENDPOINT_FIELDS = ("api_key_env", "timeout_s", "stream")
+
+
+def make_request(url: str, **kw: Any) -> tuple[ChatRequest, Endpoint]:
+    """A request for the model 'fake', and the endpoint that serves it (the provider's)."""
+    endpoint: dict[str, Any] = {"base_url": str(url), "model": "fake-model", "timeout_s": 5.0}
+    endpoint.update({k: kw.pop(k) for k in ENDPOINT_FIELDS if k in kw})
     fields: dict[str, Any] = {
         "key": "b2:attempt-1",
-        "base_url": url,
-        "model": "fake-model",
+        "model": "fake",
         "messages": ({"role": "user", "content": PROMPT},),
         "seed": 1234,
-        "timeout_s": 5.0,
     }
     fields.update(kw)
-    return ChatRequest(**fields)
+    return ChatRequest(**fields), Endpoint(**endpoint)
 
 
-async def _complete(requests: list[ChatRequest], **provider_kw: Any) -> list[Completion]:
+async def _complete(
+    pairs: list[tuple[ChatRequest, Endpoint]], **provider_kw: Any
+) -> list[Completion]:
     provider_kw.setdefault("retry", FAST)
-    async with OpenAICompatProvider(**provider_kw) as provider:
-        return list(await asyncio.gather(*(provider.complete(r) for r in requests)))
+    endpoints = {request.model: endpoint for request, endpoint in pairs}
+    async with OpenAICompatProvider(endpoints, **provider_kw) as provider:
+        return list(await asyncio.gather(*(provider.complete(r) for r, _ in pairs)))
 
 
 def complete(url: str, provider_kw: dict[str, Any] | None = None, **request_kw: Any) -> Completion:

@@ -1,5 +1,5 @@
-"""Helpers for runner tests: a synthetic 30 + 30 item AIME-format suite, a model catalogue
-pointing at the loopback server, and the server's answer map."""
+"""Helpers for runner tests: a synthetic three-form AIME-format suite (30 items a form), a
+model catalogue pointing at the loopback server, and the server's answer map."""
 
 from __future__ import annotations
 
@@ -26,11 +26,14 @@ def _problems(year: int) -> list[dict[str, object]]:
     return rows
 
 
+YEARS = (2024, 2025, 2026)
+
+
 def make_data_dir(tmp_path: Path) -> Path:
-    """Write aime_2024.jsonl and aime_2025.jsonl (30 synthetic items each) under tmp_path."""
+    """Write aime_2024/2025/2026.jsonl (30 synthetic items each) under tmp_path."""
     folder = tmp_path / "data"
     folder.mkdir()
-    for year in (2024, 2025):
+    for year in YEARS:
         with (folder / f"aime_{year}.jsonl").open("w") as handle:
             for row in _problems(year):
                 handle.write(json.dumps(row) + "\n")
@@ -41,7 +44,7 @@ def answers_for(data_dir: Path, prompt: str = "boxed") -> dict[str, str]:
     """The server's answer map: rendered prompt text → gold answer."""
     template = get_template(prompt, "integer")
     out = {}
-    for year in (2024, 2025):
+    for year in YEARS:
         for line in (data_dir / f"aime_{year}.jsonl").read_text().splitlines():
             row = json.loads(line)
             problem = Problem(benchmark=f"aime{year}", item_id=row["id"], problem=row["problem"],

@@ -58,16 +58,16 @@ def test_kill_dash_9_then_resume(tmp_path: Path, data_dir: Path) -> None:
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
         finished = {k for k, s in stored(db).items() if s == "ok"}
-        assert 0 < len(finished) < 480, "kill landed before any commit or after the end"
+        assert 0 < len(finished) < 720, "kill landed before any commit or after the end"
         sent_before = len(url.server.log())
         second = cli(args, env)
         out, err = second.communicate(timeout=300)
         assert second.returncode == 0, err
         after = url.server.log()[sent_before:]
     rows = stored(db)
-    assert len(rows) == 480 and set(rows.values()) == {"ok"}  # every planned key exactly once
+    assert len(rows) == 720 and set(rows.values()) == {"ok"}  # every planned key exactly once
     con = sqlite3.connect(db)
-    assert con.execute("SELECT COUNT(DISTINCT key), COUNT(*) FROM attempts").fetchone() == (480, 480)
+    assert con.execute("SELECT COUNT(DISTINCT key), COUNT(*) FROM attempts").fetchone() == (720, 720)
     resent = [e for e in after if e.get("key") in finished]
     assert resent == [], f"{len(resent)} finished attempts were requested again"
     # the second run asked only for keys that were not finished
@@ -124,7 +124,7 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path, data_dir: P
         sent = {e.get("key") for e in url.server.log()}
     assert proc.returncode == 130
     assert "Traceback" not in err and "resume" in err
-    assert 20 <= len(kept) < 480
+    assert 20 <= len(kept) < 720
     assert set(kept) <= sent
     con = sqlite3.connect(db)
     assert con.execute("SELECT outcome FROM runs").fetchall() == [("interrupted",)]

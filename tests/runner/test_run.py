@@ -9,7 +9,7 @@ import pytest
 from runner_helpers import answers_for, write_models
 
 from openai_server import FaultRule, running_server
-from papertiger.analysis import load_results, model_metrics, score_table
+from papertiger.analysis import AttemptSource, form_metrics, pair_table, select_attempts
 from papertiger.benchmarks import load_suite
 from papertiger.config import load_catalogue
 from papertiger.prompts import get_template
@@ -22,12 +22,13 @@ FAST_RETRY = RetryPolicy(max_attempts=4, backoff_s=0.01, backoff_max_s=0.05, bud
 
 def make_spec(tmp_path: Path, data_dir: Path, url: str, samples: int = 4, **kw) -> RunSpec:
     catalogue = load_catalogue(write_models(tmp_path / "models.toml", url))
-    suite = load_suite("aime", data_dir=data_dir)
+    forms = kw.pop("forms", ["aime2024", "aime2025"])
+    suite = load_suite("aime", data_dir=data_dir, forms=forms)
     return RunSpec(
         models=(catalogue["fake-cn"], catalogue["fake-us"]),
         suite=suite,
         samples=samples,
-        template=get_template("boxed", "integer"),
+        templates=(get_template(kw.pop("prompt", "boxed"), "integer"),),
         db=tmp_path / "results.db",
         retry=kw.pop("retry", FAST_RETRY),
         **kw,
@@ -48,14 +49,14 @@ def test_full_suite_k4_then_resume_repeats_nothing(tmp_path, data_dir, monkeypat
         again = run(spec)
         assert (again.done_before, again.ok) == (480, 0)
         assert len(url.server.log()) == seen  # nothing was sent again
-    results = load_results(spec.db)
-    assert len(results.attempts) == 480
-    assert results.attempts["correct"].notna().all()
-    metrics = model_metrics(results)
-    assert set(metrics["role"]) == {"old", "fresh"}
-    share = results.attempts["correct"].astype(float).mean()
+    results = select_attempts(AttemptSource(spec.db))
+    assert len(results.frame) == 480
+    assert results.frame["correct"].notna().all()
+    metrics = form_metrics(results).to_frame()
+    assert set(metrics["form"]) == {"aime2024", "aime2025"}
+    share = results.frame["correct"].astype(float).mean()
     assert 0.45 < share < 0.75  # the server answers correctly with p = 0.6
-    table = score_table(results)
+    table = pair_table(results, "aime2024", "aime2025")
     assert {"pp_fall_low", "pp_fall_high"} <= set(table.frame.columns)
     assert set(table.frame["group"]) == {"Chinese", "Western"}
 
@@ -86,7 +87,7 @@ def test_faults_are_retried_and_failures_recorded(tmp_path, data_dir, monkeypatc
         again = run(spec)
         assert (again.ok, again.errors) == (8, 0)
         assert len(url.server.log()) - before == 8
-    attempts = load_results(spec.db).attempts
+    attempts = select_attempts(AttemptSource(spec.db)).frame
     assert (attempts["status"] == "ok").all() and len(attempts) == 240
 
 
@@ -138,7 +139,11 @@ def test_key_ignores_timeouts_and_concurrency(tmp_path, data_dir) -> None:
         )
         assert [i.request.key for i in plan_run(slower, store).items] == base
         hotter = replace(
-            spec, models=tuple(m.model_copy(update={"temperature": 0.7}) for m in spec.models)
+            spec,
+            models=tuple(
+                m.model_copy(update={"sampling": m.sampling.model_copy(update={"temperature": 0.7})})
+                for m in spec.models
+            ),
         )
         assert not set(i.request.key for i in plan_run(hotter, store).items) & set(base)
 
@@ -188,13 +193,13 @@ def test_max_cost_needs_prices(tmp_path, data_dir, monkeypatch) -> None:
 
 
 def test_models_sharing_an_endpoint_keep_their_own_concurrency(tmp_path, data_dir) -> None:
-    from papertiger.runner.execute import endpoint_limits
+    from papertiger.providers import endpoint_limits
 
     spec = make_spec(tmp_path, data_dir, "http://127.0.0.1:9/v1", samples=1)
     a, b = spec.models
     spec = replace_models(spec, a.model_copy(update={"concurrency": 3, "rpm": 600}),
                           b.model_copy(update={"concurrency": 5, "rpm": 300}))
-    (limits,) = endpoint_limits(spec).values()
+    (limits,) = endpoint_limits(spec.models).values()
     assert (limits.concurrency, limits.rpm) == (8, 300)
 
 
@@ -210,12 +215,12 @@ def test_too_few_items_is_a_note_not_a_crash(tmp_path, data_dir, monkeypatch) ->
     with running_server(answers=answers_for(data_dir), rules=rules) as url:
         spec = make_spec(tmp_path, data_dir, url, samples=1)
         run(spec)
-    results = load_results(spec.db)
-    table = score_table(results)
+    results = select_attempts(AttemptSource(spec.db))
+    table = pair_table(results, "aime2024", "aime2025")
     assert table.frame.empty
     assert any("left out" in n for n in table.notes)
-    metrics = model_metrics(results)
-    fresh = metrics[metrics["role"] == "fresh"]
+    metrics = form_metrics(results).to_frame()
+    fresh = metrics[metrics["form"] == "aime2025"]
     assert (fresh["errors"] == 30).all()
 
 

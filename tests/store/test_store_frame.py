@@ -13,7 +13,16 @@ from hypothesis import strategies as st
 from store_records import make_grade, make_record
 
 from papertiger.errors import StoreError
-from papertiger.store import ATTEMPT_COLUMNS, GRADE_COLUMNS, SQLiteStore, export, open_store
+from papertiger.schema import Problem
+from papertiger.store import (
+    ATTEMPT_COLUMNS,
+    GRADE_COLUMNS,
+    ITEM_COLUMNS,
+    AttemptFilter,
+    SQLiteStore,
+    export,
+    open_store,
+)
 
 
 def test_frame_has_one_row_per_attempt_with_latest_grade(store: SQLiteStore, record, grade) -> None:
@@ -23,7 +32,8 @@ def test_frame_has_one_row_per_attempt_with_latest_grade(store: SQLiteStore, rec
     store.put_grades([("k1", grade(True, version="2")), ("k2", grade(False, version="1"))])
     store.put_grades([("k2", grade(True, grader="math_verify"))])
     frame = store.attempts_frame()
-    assert list(frame.columns) == [c for c in ATTEMPT_COLUMNS if c != "raw"] + list(GRADE_COLUMNS)
+    expected = [c for c in ATTEMPT_COLUMNS if c != "raw"] + list(GRADE_COLUMNS) + list(ITEM_COLUMNS)
+    assert list(frame.columns) == expected
     assert frame["key"].tolist() == ["k1", "k2", "k3"]
     by_key = frame.set_index("key")
     assert by_key.loc["k1", "grader_version"] == "2" and bool(by_key.loc["k1", "correct"])
@@ -49,15 +59,16 @@ def test_empty_store_gives_empty_typed_frame(store: SQLiteStore) -> None:
 
 
 def test_iter_attempts_round_trips_records(store: SQLiteStore) -> None:
-    created = dt.datetime(2025, 2, 6, 12, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
     original = [
-        make_record("k1", raw='{"id": "x"}', reasoning="think", created_at=created),
-        make_record("k2", "error", retries=3, role="fresh", benchmark="aime2025"),
+        make_record("k1", raw='{"id": "x"}', reasoning="think", cost_usd=0.0125, queue_s=0.2),
+        make_record("k2", "error", retries=3, form="aime2025", form_released=dt.date(2025, 2, 6)),
     ]
     store.put_attempts(original)
     assert list(store.iter_attempts()) == original
     assert [r.key for r in store.iter_attempts(status="error")] == ["k2"]
-    assert list(store.iter_attempts())[0].completion().raw == '{"id": "x"}'
+    assert list(store.iter_attempts())[0].completion.raw == '{"id": "x"}'
+    only = store.iter_attempts(where=AttemptFilter(forms=["aime2025"]))
+    assert [a.key for a in only] == ["k2"]
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -86,7 +97,8 @@ def test_export_contains_attempts_grades_and_raw(
     path = export(store, tmp_path / f"results{suffix}")
     frame = pd.read_csv(path) if suffix == ".csv" else pd.read_parquet(path)
     assert frame["key"].tolist() == ["k1", "k2"]
-    assert {"raw", "correct", "grader", "model", "benchmark"} <= set(frame.columns)
+    assert {"raw", "correct", "score", "flags", "grader", "model", "form", "condition",
+            "source", "gold", "problem"} <= set(frame.columns)
     assert frame.loc[0, "raw"] == '{"choices": []}'
 
 
@@ -121,3 +133,28 @@ def test_no_secret_reaches_the_store_or_exports(
             assert not frame[column].astype(str).str.contains(secret, regex=False).any(), column
     for path in [*files, *store_path.parent.glob(store_path.name + "*")]:
         assert secret.encode() not in path.read_bytes(), path
+
+
+def test_frame_carries_each_items_gold_and_text(store: SQLiteStore) -> None:
+    store.put_items("aime", [Problem(benchmark="aime2024", item_id="aime2024-I-01",
+                                     problem="Find x.", answer="204")])
+    store.put_attempts([make_record("k1"), make_record("k2", item_id="aime2024-I-02")])
+    frame = store.attempts_frame().set_index("key")
+    assert (frame.loc["k1", "gold"], frame.loc["k1", "problem"]) == ("204", "Find x.")
+    assert pd.isna(frame.loc["k2", "gold"])  # an item the store does not know
+
+
+def test_conditions_are_derived_and_listed(store: SQLiteStore) -> None:
+    store.put_attempts([
+        make_record("k1"),
+        make_record("k2", sample_index=1, seed=8),  # same seed base: same condition
+        make_record("k3", prompt_hash="p2", prompt_name="boxed"),
+        make_record("k4", suite="hmmt", form="hmmt_feb2024"),
+    ])
+    frame = store.attempts_frame().set_index("key")
+    assert frame.loc["k1", "condition"] == frame.loc["k2", "condition"]
+    assert frame.loc["k1", "condition"] != frame.loc["k3", "condition"]
+    assert frame.loc["k1", "condition"].startswith("c:")
+    holdings = store.holdings()
+    assert sorted(zip(holdings["suite"], holdings["prompt_name"], holdings["attempts"],
+                      strict=True)) == [("aime", "basic", 2), ("aime", "boxed", 1), ("hmmt", "basic", 1)]

@@ -28,7 +28,7 @@ def test_ok_attempt_is_never_overwritten(store: SQLiteStore, record, grade) -> N
     )
     assert result == PutResult(inserted=0, replaced=0, skipped=2, grades_added=0)
     (kept,) = store.iter_attempts()
-    assert kept.text == "first"
+    assert kept.completion.text == "first"
     assert store.attempts_frame()["correct"].tolist() == [True]
 
 
@@ -38,7 +38,8 @@ def test_error_is_replaced_and_its_history_kept(store: SQLiteStore, record, grad
     third = store.put_attempts([record("k1", text="ok now")], [("k1", grade())])
     assert (first.inserted, second.replaced, third.replaced) == (1, 1, 1)
     (attempt,) = store.iter_attempts()
-    assert attempt.status == "ok" and attempt.text == "ok now" and attempt.error is None
+    c = attempt.completion
+    assert c.status == "ok" and c.text == "ok now" and c.error is None
     assert store.errors_frame()["error"].tolist() == ["HTTP 503", "timeout"]
     assert store.finished_keys() == {"k1"} and store.error_keys() == set()
 
@@ -102,6 +103,19 @@ def test_raw_is_compressed_on_disk_and_read_back_verbatim(store: SQLiteStore, re
     ).fetchone()
     assert kind == "blob" and size < len(raw) / 10
     (back,) = list(store.iter_attempts())
-    assert back.raw == raw
+    assert back.completion.raw == raw
     frame = store.attempts_frame(include_raw=True)
     assert frame.loc[0, "raw"] == raw
+
+
+def test_a_corrected_gold_answer_grades_anew(store: SQLiteStore, record) -> None:
+    from papertiger.schema import Completion
+    from papertiger.grading import get_grader
+
+    store.put_attempts([record("k1")])
+    completion: Completion = next(store.iter_attempts()).completion
+    grader = get_grader("integer")
+    assert store.put_grades([("k1", grader.grade(completion, "205"))]) == 1
+    assert store.put_grades([("k1", grader.grade(completion, "205"))]) == 0  # same gold: no-op
+    assert store.put_grades([("k1", grader.grade(completion, "204"))]) == 1  # corrected gold
+    assert store.attempts_frame()["correct"].tolist() == [True]  # the latest grade counts

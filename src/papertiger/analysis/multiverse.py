@@ -10,20 +10,8 @@ import pandas as pd
 
 from papertiger.analysis import stats
 from papertiger.analysis.compare import group_values, lab_tests
-from papertiger.analysis.results import METRIC_COLUMNS, TestResult
+from papertiger.analysis.results import METRIC_COLUMNS, Multiverse, MultiverseRow, TestResult
 from papertiger.analysis.subsets import Selection, select
-
-MULTIVERSE_COLUMNS = [
-    "metric",
-    "subset",
-    "n_a",
-    "n_b",
-    "difference",
-    "test",
-    "alternative",
-    "statistic",
-    "p_value",
-]
 
 
 def standard_subsets(
@@ -59,9 +47,10 @@ def multiverse(
     group_by: str,
     pair: tuple[str, str],
     subsets: list[tuple[str, Selection]],
-) -> pd.DataFrame:
+) -> Multiverse:
     """Every test on every metric in every subset; subsets too small are listed with n."""
-    rows = []
+    rows: list[MultiverseRow] = []
+    tests: list[str] = []
     for label, selection in subsets:
         sub = select(frame, selection, group_by).frame
         n_a = int((sub[group_by].astype(str) == pair[0]).sum())
@@ -70,24 +59,10 @@ def multiverse(
             ab = [group_values(sub, group_by, g, column) for g in pair]
             ab = [v[~np.isnan(v)] for v in ab]
             diff = float(ab[0].mean() - ab[1].mean()) if len(ab[0]) and len(ab[1]) else np.nan
-            results = _tests(sub, metric, group_by, pair, ab)
-            if not results:
-                rows.append(_row(metric, label, n_a, n_b, diff, None))
-            rows.extend(_row(metric, label, n_a, n_b, diff, r) for r in results)
-    return pd.DataFrame(rows, columns=MULTIVERSE_COLUMNS)
-
-
-def _row(
-    metric: str, subset: str, n_a: int, n_b: int, diff: float, result: TestResult | None
-) -> dict[str, object]:
-    return {
-        "metric": metric,
-        "subset": subset,
-        "n_a": n_a,
-        "n_b": n_b,
-        "difference": diff,
-        "test": result.name if result else "(too few models)",
-        "alternative": result.alternative if result else "",
-        "statistic": result.statistic if result else np.nan,
-        "p_value": result.p_value if result else np.nan,
-    }
+            p: dict[tuple[str, str], float] = {}
+            for result in _tests(sub, metric, group_by, pair, ab):
+                if result.name not in tests:
+                    tests.append(result.name)
+                p[(result.name, result.alternative)] = float(result.p_value)
+            rows.append(MultiverseRow(metric, label, n_a, n_b, diff, p))
+    return Multiverse(tuple(tests), tuple(rows))

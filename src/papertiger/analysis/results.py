@@ -1,9 +1,14 @@
-"""Frozen result objects of the shrinkage analysis; the report layer renders these."""
+"""Frozen, typed result objects of every analysis; the report layer renders only these.
+
+Each result that holds rows offers `.to_frame()` for notebooks.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -86,25 +91,222 @@ class GroupComparison:
 
 
 @dataclass(frozen=True)
-class ShrinkageReport:
-    """Everything `papertiger report` shows.
+class Skipped:
+    """A section that could not be computed, and why: every renderer prints the reason
+    instead of dropping the section silently."""
 
-    `models`: one row per model (model, group, old, fresh, pp_fall, pct_fall, logit_fall,
-    metadata, optional CI columns). `groups`: per-group means of the same columns plus the
-    overall row (plain mean over models). `multiverse`: metric × subset × test → p-value.
-    `metrics`: from item-level runs only, one row per model × set (avg@k with CI, pass@k,
-    maj@k, errors, tokens).
+    section: str
+    reason: str
+
+
+Freshness = Literal["fresh", "not fresh", "unknown"]
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    """One model's scores on the earlier and later form, its falls and their intervals.
+
+    `group` is the model's value of the report's group-by column. `freshness` says whether
+    the later form is new to the model; `freshness_basis` whether that rests on its stated
+    training cutoff or (a weaker test) its release date. Scores are percent.
+    """
+
+    model: str
+    group: str
+    old: float
+    fresh: float
+    pp_fall: float
+    pct_fall: float
+    logit_fall: float
+    freshness: Freshness = "unknown"
+    freshness_basis: str | None = None
+    pp_ci: Interval | None = None
+    pct_ci: Interval | None = None
+    errors: int = 0
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_dict(self, group_by: str = "group") -> dict[str, Any]:
+        """A flat record (intervals as `_low`/`_high` columns), for frames and JSON."""
+        out: dict[str, Any] = {"model": self.model, group_by: self.group}
+        out.update(old=self.old, fresh=self.fresh, pp_fall=self.pp_fall,
+                   pct_fall=self.pct_fall, logit_fall=self.logit_fall)
+        for name, iv in (("pp_fall", self.pp_ci), ("pct_fall", self.pct_ci)):
+            out[f"{name}_low"] = iv.low if iv else None
+            out[f"{name}_high"] = iv.high if iv else None
+        out.update(freshness=self.freshness, freshness_basis=self.freshness_basis,
+                   errors=self.errors)
+        out.update({k: v for k, v in self.meta.items() if k not in out})
+        return out
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    """Plain means over one group's models (or over all models: `overall`)."""
+
+    group: str
+    n: int
+    old: float
+    fresh: float
+    pp_fall: float
+    pct_fall: float
+    logit_fall: float
+    overall: bool = False
+
+
+@dataclass(frozen=True)
+class MultiverseRow:
+    """One metric × subset: sizes, difference of means, p-values by (test, sidedness)."""
+
+    metric: str
+    subset: str
+    n_a: int
+    n_b: int
+    difference: float
+    p: Mapping[tuple[str, str], float] = field(default_factory=dict)
+
+    @property
+    def too_few(self) -> bool:
+        """No test could run in this subset."""
+        return not self.p
+
+
+@dataclass(frozen=True)
+class Multiverse:
+    """Every test on every metric in every subset (tests in order of first appearance)."""
+
+    tests: tuple[str, ...]
+    rows: tuple[MultiverseRow, ...]
+
+    def to_frame(self) -> pd.DataFrame:
+        """Long form: one row per metric × subset × test × sidedness."""
+        records = []
+        for r in self.rows:
+            base = {"metric": r.metric, "subset": r.subset, "n_a": r.n_a, "n_b": r.n_b,
+                    "difference": r.difference}
+            if r.too_few:
+                records.append({**base, "test": None, "alternative": None, "p_value": None})
+            for (test, side), p in r.p.items():
+                records.append({**base, "test": test, "alternative": side, "p_value": p})
+        return pd.DataFrame(records)
+
+
+@dataclass(frozen=True)
+class ShrinkageSection:
+    """One comparison of consecutive forms: per-model falls, group means, tests, multiverse."""
+
+    old_label: str
+    fresh_label: str
+    fresh_released: dt.date | None
+    group_by: str
+    metric: str
+    models: tuple[ModelRow, ...]
+    groups: tuple[GroupRow, ...]
+    comparison: GroupComparison | Skipped
+    multiverse: Multiverse | Skipped
+    notes: tuple[str, ...] = ()
+
+    @property
+    def title(self) -> str:
+        """'AIME 2024 → AIME 2025: how far do scores fall?'."""
+        return f"{self.old_label} → {self.fresh_label}: how far do scores fall?"
+
+    @property
+    def group_names(self) -> tuple[str, ...]:
+        """The groups in display order."""
+        return tuple(g.group for g in self.groups if not g.overall)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per model (the per-model table)."""
+        return pd.DataFrame([m.as_dict(self.group_by) for m in self.models])
+
+    def groups_frame(self) -> pd.DataFrame:
+        """One row per group and the overall row."""
+        return pd.DataFrame([asdict(g) for g in self.groups])
+
+
+@dataclass(frozen=True)
+class FormMetrics:
+    """Item-level scores of one model on one form under one condition.
+
+    `avg` is avg@k (= pass@1, percent) with a bootstrap interval over items; `pass_at`
+    maps k to the unbiased pass@k; `flagged` counts grades by flag.
+    """
+
+    model: str
+    form: str
+    items: int
+    attempts: int
+    errors: int
+    samples: int
+    avg: Interval | None
+    pass_at: Mapping[int, float]
+    maj_k: int
+    maj: float | None
+    truncated: int
+    flagged: Mapping[str, int]
+    mean_completion_tokens: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """A flat record for frames and JSON."""
+        out: dict[str, Any] = {
+            "model": self.model, "form": self.form, "items": self.items,
+            "attempts": self.attempts, "errors": self.errors, "samples": self.samples,
+            "avg_at_k": self.avg.estimate if self.avg else None,
+            "avg_low": self.avg.low if self.avg else None,
+            "avg_high": self.avg.high if self.avg else None,
+        }
+        out.update({f"pass@{k}": v for k, v in self.pass_at.items()})
+        out[f"maj@{self.maj_k}"] = self.maj
+        out.update(truncated=self.truncated, mean_completion_tokens=self.mean_completion_tokens)
+        out.update({f"flag_{k}": v for k, v in self.flagged.items()})
+        return out
+
+
+@dataclass(frozen=True)
+class MetricsTable:
+    """Item-level metrics, one row per model × form."""
+
+    rows: tuple[FormMetrics, ...]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per model × form."""
+        return pd.DataFrame([r.as_dict() for r in self.rows])
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything `papertiger report` shows, typed: one shrinkage section per pair of
+    consecutive forms, item-level metrics (or why there are none), and notes.
+
+    `condition` describes what the attempts share (suite, prompt, sampling) when the
+    source was a store.
     """
 
     title: str
     source: str
-    old_label: str
-    fresh_label: str
-    metric: str
     group_by: str
-    models: pd.DataFrame
-    groups: pd.DataFrame
-    comparison: GroupComparison | None
-    multiverse: pd.DataFrame
-    notes: tuple[str, ...] = field(default_factory=tuple)
-    metrics: pd.DataFrame | None = None
+    metric: str
+    sections: tuple[ShrinkageSection | Skipped, ...]
+    metrics: MetricsTable | Skipped
+    notes: tuple[str, ...] = ()
+    condition: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Every section's per-model rows, with the forms they compare."""
+        frames = [
+            s.to_frame().assign(old_form=s.old_label, fresh_form=s.fresh_label)
+            for s in self.shrinkage
+        ]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    @property
+    def shrinkage(self) -> tuple[ShrinkageSection, ...]:
+        """The sections that could be computed."""
+        return tuple(s for s in self.sections if isinstance(s, ShrinkageSection))
+
+    @property
+    def section(self) -> ShrinkageSection:
+        """The first shrinkage section (the only one for a score table)."""
+        if not self.shrinkage:
+            raise LookupError("no shrinkage section could be computed (see report.sections)")
+        return self.shrinkage[0]

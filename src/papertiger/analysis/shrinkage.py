@@ -1,26 +1,45 @@
-"""The shrinkage analysis: per-model falls, group means, the group comparison, multiverse."""
+"""The shrinkage analysis of one pair of forms: per-model falls, group means, the group
+comparison and the multiverse, as one typed `ShrinkageSection`."""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
 from papertiger.analysis.compare import compare_groups
-from papertiger.analysis.falls import add_falls, group_order, summarise_groups
+from papertiger.analysis.falls import FALL_COLUMNS, add_falls, group_order, summarise_groups
+from papertiger.analysis.freshness import freshness
 from papertiger.analysis.multiverse import multiverse, standard_subsets
-from papertiger.analysis.results import METRIC_COLUMNS, GroupComparison, ShrinkageReport
+from papertiger.analysis.results import (
+    METRIC_COLUMNS,
+    GroupComparison,
+    GroupRow,
+    Interval,
+    ModelRow,
+    ShrinkageSection,
+    Skipped,
+)
 from papertiger.analysis.subsets import Selection, select
 from papertiger.errors import ConfigError
 from papertiger.published import ScoreTable
 
 FRESH_AIME_2025 = dt.date(2025, 2, 6)
+_ROW_FIELDS = {"model", "old", "fresh", *FALL_COLUMNS, "errors"}
+_CI = ("pp_fall_low", "pp_fall_high", "pct_fall_low", "pct_fall_high")
 
 
 @dataclass(frozen=True)
 class ReportOptions:
-    """How to analyse a score table; the CLI flags map one to one onto these fields."""
+    """How to analyse; the CLI flags map one to one onto these fields.
+
+    `fresh_released` is the later form's release date for a score table (a store's forms
+    carry their own dates).
+    """
 
     metric: str = "pct"
     group_by: str = "group"
@@ -30,7 +49,7 @@ class ReportOptions:
     seed: int = 0
 
 
-def _pair(frame: pd.DataFrame, options: ReportOptions, order: list[str]) -> tuple[str, str] | None:
+def _pair(options: ReportOptions, order: list[str]) -> tuple[str, str] | None:
     if options.compare is not None:
         missing = [g for g in options.compare if g not in order]
         if missing:
@@ -44,72 +63,138 @@ def _pair(frame: pd.DataFrame, options: ReportOptions, order: list[str]) -> tupl
     return None
 
 
-def analyse(table: ScoreTable, options: ReportOptions | None = None) -> ShrinkageReport:
-    """Run the whole shrinkage analysis on a model-level score table."""
-    options = options or ReportOptions()
+def _check(table: ScoreTable, options: ReportOptions) -> pd.DataFrame:
     if options.metric not in METRIC_COLUMNS:
         raise ConfigError(f"--metric must be one of {', '.join(METRIC_COLUMNS)}")
     if table.frame.empty:
         why = "; ".join(table.notes)
-        raise ConfigError(f"{table.source}: no model has scores on both sets" + (f" ({why})" if why else ""))
+        raise ConfigError(
+            f"{table.source}: no model has scores on both forms" + (f" ({why})" if why else "")
+        )
     frame = add_falls(table.frame)
     if options.group_by not in frame.columns:
         raise ConfigError(
             f"--group-by: no column {options.group_by!r} "
             f"(columns: {', '.join(c for c in frame.columns if c not in METRIC_COLUMNS.values())})"
         )
+    return frame
+
+
+def analyse(table: ScoreTable, options: ReportOptions | None = None) -> ShrinkageSection:
+    """The whole shrinkage analysis of a model-level score table (one pair of forms)."""
+    options = options or ReportOptions()
+    frame = _check(table, options)
     notes = list(table.notes)
     unknown = frame[options.group_by].isna()
     if unknown.any():
         names = ", ".join(frame.loc[unknown, "model"].astype(str))
         notes.append(f"{int(unknown.sum())} models without a {options.group_by} left out: {names}")
         frame = frame[~unknown]
-    frame[options.group_by] = frame[options.group_by].astype(str)
+    frame = frame.assign(**{options.group_by: frame[options.group_by].astype(str)})
     selected = select(frame, options.selection, options.group_by)
     notes.extend(selected.notes)
     models = selected.frame
     order = group_order(models, options.group_by)
-    pair = _pair(models, options, order)
-    comparison = _comparison(models, options, pair, notes)
+    pair = _pair(options, order)
+    comparison = _comparison(models, options, pair, order)
+    subsets = standard_subsets(options.selection, options.fresh_released)
     verse = (
-        multiverse(
-            frame, options.group_by, pair, standard_subsets(options.selection, options.fresh_released)
-        )
+        multiverse(frame, options.group_by, pair, subsets)
         if pair
-        else pd.DataFrame()
+        else Skipped("multiverse", "it needs exactly two groups (use --compare A,B)")
     )
     notes.extend(_floor_warnings(models))
-    return ShrinkageReport(
-        title=f"{table.old_label} → {table.fresh_label}: how far do scores fall?",
-        source=table.source,
+    rows = tuple(
+        _model_row(r, options) for r in _sorted(models, options.group_by, order).to_dict("records")
+    )
+    return ShrinkageSection(
         old_label=table.old_label,
         fresh_label=table.fresh_label,
-        metric=options.metric,
+        fresh_released=options.fresh_released,
         group_by=options.group_by,
-        models=_sorted(models, options.group_by, order),
-        groups=summarise_groups(models, options.group_by, order),
+        metric=options.metric,
+        models=rows,
+        groups=_group_rows(summarise_groups(models, options.group_by, order)),
         comparison=comparison,
         multiverse=verse,
         notes=tuple(notes),
     )
 
 
-def _comparison(
-    models: pd.DataFrame,
-    options: ReportOptions,
-    pair: tuple[str, str] | None,
-    notes: list[str],
-) -> GroupComparison | None:
-    if pair is None:
-        notes.append(
-            "no group comparison: it needs exactly two groups (use --compare A,B to pick two)"
-        )
+def _float(value: Any) -> float:
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return math.nan
+    return out
+
+
+def _interval(record: Mapping[Hashable, Any], column: str) -> Interval | None:
+    low, high = record.get(f"{column}_low"), record.get(f"{column}_high")
+    if low is None or high is None or pd.isna(low) or pd.isna(high):
         return None
+    return Interval(_float(record[column]), float(low), float(high), method="bootstrap over items")
+
+
+def _model_row(record: Mapping[Hashable, Any], options: ReportOptions) -> ModelRow:
+    verdict, basis = freshness(
+        options.fresh_released, record.get("training_cutoff"), record.get("released")
+    )
+    meta = {
+        str(k): (None if not isinstance(v, str) and pd.isna(v) else v)
+        for k, v in record.items()
+        if k not in _ROW_FIELDS and k not in _CI and k != options.group_by
+    }
+    errors = record.get("errors")
+    return ModelRow(
+        model=str(record["model"]),
+        group=str(record[options.group_by]),
+        old=_float(record["old"]),
+        fresh=_float(record["fresh"]),
+        pp_fall=_float(record["pp_fall"]),
+        pct_fall=_float(record["pct_fall"]),
+        logit_fall=_float(record["logit_fall"]),
+        freshness=verdict,
+        freshness_basis=basis,
+        pp_ci=_interval(record, "pp_fall"),
+        pct_ci=_interval(record, "pct_fall"),
+        errors=0 if errors is None or pd.isna(errors) else int(errors),
+        meta=meta,
+    )
+
+
+def _group_rows(groups: pd.DataFrame) -> tuple[GroupRow, ...]:
+    return tuple(
+        GroupRow(
+            group=str(g["group"]),
+            n=int(g["n"]),
+            old=_float(g["old"]),
+            fresh=_float(g["fresh"]),
+            pp_fall=_float(g["pp_fall"]),
+            pct_fall=_float(g["pct_fall"]),
+            logit_fall=_float(g["logit_fall"]),
+            overall=i == len(groups) - 1,
+        )
+        for i, g in enumerate(groups.to_dict("records"))
+    )
+
+
+def _comparison(
+    models: pd.DataFrame, options: ReportOptions, pair: tuple[str, str] | None, order: list[str]
+) -> GroupComparison | Skipped:
+    if len(order) < 2:
+        have = f"only {order[0]}" if order else "no model"
+        return Skipped(
+            "group comparison", f"{have} in this selection: a comparison needs two groups"
+        )
+    if pair is None:
+        return Skipped(
+            "group comparison", "it needs exactly two groups (use --compare A,B to pick two)"
+        )
     try:
         return compare_groups(models, options.metric, options.group_by, pair, seed=options.seed)
     except ValueError as exc:
-        notes.append(f"no group comparison: {exc}")
-        return None
+        return Skipped("group comparison", str(exc))
 
 
 def _sorted(models: pd.DataFrame, group_by: str, order: list[str]) -> pd.DataFrame:

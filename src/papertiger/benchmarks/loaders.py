@@ -40,6 +40,7 @@ class FieldMap(BaseModel):
     number: str | None = "number"
     topic: str | None = "topic"
     released: str | None = "released"
+    problem_alt: str | None = "problem_alt"
 
 
 class SetSource(BaseModel):
@@ -245,6 +246,7 @@ def _to_problem(row: Row, origin: _Origin) -> Problem:
         number=_optional(row, origin, fields.number, _as_int),
         topic=_optional(row, origin, fields.topic, _as_text),
         released=released or source.released,
+        problem_alt=_optional(row, origin, fields.problem_alt, _as_text) or None,
     )
 
 

@@ -1,22 +1,25 @@
-"""Suites: an old benchmark set paired with a fresh one, built in or defined in TOML.
+"""Suites: ordered series of dated forms of one benchmark, built in or defined in TOML.
 
-Built in: `aime` (AIME 2024 -> 2025, integer answers) and `hmmt` (HMMT February
-2024 -> 2025, LaTeX answers). Each loads from a local folder (`data_dir`, holding
-aime_2024.jsonl, aime_2025.jsonl, hmmt_feb_2024.jsonl, hmmt_feb_2025.jsonl) or, with no
-folder, from its default Hugging Face datasets (network). A suites file adds or
-overrides suites:
+Built in: `aime` (AIME 2024, 2025, 2026; integer answers) and `hmmt` (HMMT February 2024,
+2025; LaTeX answers). Each loads from a local folder (`data_dir`, holding aime_2024.jsonl,
+aime_2025.jsonl, aime_2026.jsonl, hmmt_feb_2024.jsonl, hmmt_feb_2025.jsonl) or, with no
+folder, from its default Hugging Face datasets (network). A suites file adds or overrides
+suites, listing forms in release order:
 
     [[suite]]
     name = "aime"
     grader = "integer"
-    [suite.old]
+    [[suite.form]]
     name = "aime2024"
     path = "data/aime_2024.jsonl"      # relative to this file; or dataset = "...", split = "..."
     fields = { id = "id", problem = "problem", answer = "answer" }
     count = 30
     released = 2024-02-01
-    [suite.fresh]
+    [[suite.form]]
+    name = "aime2025"
     ...
+
+The older two-form spelling (`[suite.old]` and `[suite.fresh]`) is still read.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +40,10 @@ from papertiger.schema.problem import AnswerFormat
 
 
 class SuiteSpec(BaseModel):
-    """A suite's definition: both halves' sources and the grader they share.
+    """A suite's definition: its forms' sources, in release order, and the shared grader.
 
     `answer_format` defaults to 'integer' for the 'integer' grader and 'latex'
-    otherwise; both halves always use the suite's format.
+    otherwise; every form uses the suite's format.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -49,39 +52,64 @@ class SuiteSpec(BaseModel):
     grader: str = "integer"
     answer_format: AnswerFormat | None = None
     description: str | None = None
-    old: SetSource
-    fresh: SetSource
+    forms: tuple[SetSource, ...] = Field(min_length=2)
 
     @model_validator(mode="before")
     @classmethod
-    def _share_answer_format(cls, data: Any) -> Any:
+    def _normalise(cls, data: Any) -> Any:
         if not isinstance(data, Mapping):
             return data
         data = dict(data)
+        if "form" in data:  # TOML's [[suite.form]] tables
+            if "forms" in data:
+                raise ValueError("give the forms as [[suite.form]] or 'forms', not both")
+            data["forms"] = data.pop("form")
+        legacy = [h for h in ("old", "fresh") if h in data]
+        if legacy:
+            if "forms" in data or len(legacy) != 2:
+                raise ValueError("[suite.old] and [suite.fresh] go together, without forms")
+            data["forms"] = [data.pop("old"), data.pop("fresh")]
         fmt = data.get("answer_format") or (
             "integer" if data.get("grader", "integer") == "integer" else "latex"
         )
         data["answer_format"] = fmt
-        for half in ("old", "fresh"):
-            if isinstance(data.get(half), Mapping):
-                if data[half].get("answer_format", fmt) != fmt:
-                    raise ValueError(f"[{half}] answer_format must match the suite's ({fmt!r})")
-                data[half] = {**data[half], "answer_format": fmt}
+        forms = data.get("forms")
+        if isinstance(forms, list | tuple):
+            fixed = []
+            for index, form in enumerate(forms):
+                if isinstance(form, Mapping):
+                    if form.get("answer_format", fmt) != fmt:
+                        raise ValueError(
+                            f"form #{index + 1}: answer_format must match the suite's ({fmt!r})"
+                        )
+                    form = {**form, "answer_format": fmt}
+                fixed.append(form)
+            data["forms"] = fixed
         return data
 
     @model_validator(mode="after")
-    def _distinct_halves(self) -> SuiteSpec:
-        # The store tells the halves apart by set name, so they must differ.
-        if self.old.name == self.fresh.name:
-            raise ValueError(f"old and fresh sets share the name {self.old.name!r}")
+    def _distinct_forms(self) -> SuiteSpec:
+        # The store tells forms apart by name, so names must differ.
+        names = [f.name for f in self.forms]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"two forms share the name {dupes[0]!r}")
+        dates = [f.released for f in self.forms]
+        if all(d is not None for d in dates) and dates != sorted(dates):  # type: ignore[type-var]
+            raise ValueError("list the forms in release order (earliest first)")
         return self
+
+    @property
+    def form_names(self) -> tuple[str, ...]:
+        """The forms' names in release order."""
+        return tuple(f.name for f in self.forms)
 
 
 # -- built-in suites ---------------------------------------------------------------------
 
 # Local files: the layout of ../shared/data (see PROVENANCE.md there).
 _LOCAL_FILES = {
-    "aime": ("aime_2024.jsonl", "aime_2025.jsonl"),
+    "aime": ("aime_2024.jsonl", "aime_2025.jsonl", "aime_2026.jsonl"),
     "hmmt": ("hmmt_feb_2024.jsonl", "hmmt_feb_2025.jsonl"),
 }
 
@@ -89,13 +117,27 @@ _LOCAL_FILES = {
 # Their wording and ids differ from the local files (e.g. HuggingFaceH4/aime_2024 uses
 # the AoPS wording), so their item ids carry a source tag and never silently join
 # local-file ids.
-_HF_ONLY = FieldMap(year=None, exam=None, number=None, topic=None, released=None)
+_HF_ONLY = FieldMap(
+    year=None, exam=None, number=None, topic=None, released=None, problem_alt=None
+)
+
+
+def _matharena(name: str, dataset: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "dataset": dataset,
+        "split": "train",
+        "fields": _HF_ONLY.model_copy(update={"id": "problem_idx"}),
+        "id_format": name + "-ma-{problem_idx:02d}",
+    }
+
+
 _BUILTIN: dict[str, dict[str, Any]] = {
     "aime": {
         "grader": "integer",
-        "description": "AIME 2024 (old) -> AIME 2025 (fresh); integer answers 0-999",
-        # Exam dates: 2024 I on 2024-02-01; 2025 I on 2025-02-06 (the earliest fresh date).
-        "released": (dt.date(2024, 2, 1), dt.date(2025, 2, 6)),
+        "description": "AIME 2024 -> 2025 -> 2026; integer answers 0-999",
+        # Exam dates (part I, the earliest of each year): 2024-02-01, 2025-02-06, 2026-02-05.
+        "released": (dt.date(2024, 2, 1), dt.date(2025, 2, 6), dt.date(2026, 2, 5)),
         "hf": (
             {
                 "name": "aime2024",
@@ -104,35 +146,18 @@ _BUILTIN: dict[str, dict[str, Any]] = {
                 "fields": _HF_ONLY.model_copy(update={"year": "year"}),
                 "id_format": "aime2024-h4-{id}",
             },
-            {
-                "name": "aime2025",
-                "dataset": "MathArena/aime_2025",
-                "split": "train",
-                "fields": _HF_ONLY.model_copy(update={"id": "problem_idx"}),
-                "id_format": "aime2025-ma-{problem_idx:02d}",
-            },
+            _matharena("aime2025", "MathArena/aime_2025"),
+            _matharena("aime2026", "MathArena/aime_2026"),
         ),
     },
     "hmmt": {
         "grader": "math_verify",
-        "description": "HMMT February 2024 (old) -> 2025 (fresh); LaTeX answers",
+        "description": "HMMT February 2024 -> 2025; LaTeX answers",
         # Tournament days: 2024-02-17 and 2025-02-15.
         "released": (dt.date(2024, 2, 17), dt.date(2025, 2, 15)),
         "hf": (
-            {
-                "name": "hmmt_feb2024",
-                "dataset": "MathArena/hmmt_feb_2024",
-                "split": "train",
-                "fields": _HF_ONLY.model_copy(update={"id": "problem_idx"}),
-                "id_format": "hmmt_feb2024-ma-{problem_idx:02d}",
-            },
-            {
-                "name": "hmmt_feb2025",
-                "dataset": "MathArena/hmmt_feb_2025",
-                "split": "train",
-                "fields": _HF_ONLY.model_copy(update={"id": "problem_idx"}),
-                "id_format": "hmmt_feb2025-ma-{problem_idx:02d}",
-            },
+            _matharena("hmmt_feb2024", "MathArena/hmmt_feb_2024"),
+            _matharena("hmmt_feb2025", "MathArena/hmmt_feb_2025"),
         ),
     },
 }
@@ -145,21 +170,20 @@ def builtin_suite(name: str, data_dir: Path | None = None) -> SuiteSpec:
     if name not in _BUILTIN:
         raise InputError(f"unknown built-in suite {name!r}; built in: {', '.join(_BUILTIN)}")
     entry = _BUILTIN[name]
-    halves = []
+    forms = []
     for index, hf in enumerate(entry["hf"]):
         common = {"count": BUILTIN_COUNT, "released": entry["released"][index]}
         if data_dir is None:
-            halves.append({**hf, **common})
+            forms.append({**hf, **common})
         else:
             local = Path(data_dir) / _LOCAL_FILES[name][index]
-            halves.append({"name": hf["name"], "path": local, **common})
+            forms.append({"name": hf["name"], "path": local, **common})
     return SuiteSpec.model_validate(
         {
             "name": name,
             "grader": entry["grader"],
             "description": entry["description"],
-            "old": halves[0],
-            "fresh": halves[1],
+            "forms": forms,
         }
     )
 
@@ -252,8 +276,9 @@ def load_suite(
     name_or_entry: str | Mapping[str, Any],
     data_dir: Path | None = None,
     suites_file: Path | None = None,
+    forms: Sequence[str] | None = None,
 ) -> Suite:
-    """Load both halves of a suite and check them.
+    """Load a suite's forms (all, or the named subset in release order) and check them.
 
     `name_or_entry` is a suite name (looked up in `suites_file` first, then among the
     built-ins) or one `[[suite]]` table already parsed. Built-ins read their local files
@@ -261,10 +286,18 @@ def load_suite(
     suites file are relative to that file (to `data_dir` for a bare table).
     """
     spec, base_dir = _resolve(name_or_entry, data_dir, suites_file)
+    sources = spec.forms
+    if forms:
+        unknown = [f for f in forms if f not in spec.form_names]
+        if unknown:
+            raise InputError(
+                f"--forms: suite {spec.name!r} has no form {unknown[0]!r} "
+                f"(forms: {', '.join(spec.form_names)})"
+            )
+        sources = tuple(f for f in spec.forms if f.name in forms)
     return Suite(
         name=spec.name,
-        old=load_set(spec.old, base_dir),
-        fresh=load_set(spec.fresh, base_dir),
+        forms=tuple(load_set(source, base_dir) for source in sources),
         grader=spec.grader,
     )
 

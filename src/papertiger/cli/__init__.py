@@ -20,7 +20,9 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)  # click returns typer.Exit's code in this mode
     except PapertigerError as exc:
-        print(f"papertiger: error: {exc}", file=sys.stderr)
+        from papertiger.cli.errors import show_error
+
+        show_error(exc)
         sys.exit(2)
     except KeyboardInterrupt:
         print("papertiger: interrupted", file=sys.stderr)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import sys
 from enum import StrEnum
@@ -67,31 +66,28 @@ def report(  # noqa: PLR0913 - a CLI command mirrors its flags
     figures: Annotated[Path | None, typer.Option(help="Write each figure as PNG and SVG into DIR.")] = None,
     seed: Annotated[int, typer.Option(help="Seed for bootstrap and Monte Carlo.")] = 0,
     db: Annotated[Path | None, typer.Option(help="Analyse item-level results from this store instead.")] = None,
+    suite: Annotated[str | None, typer.Option(help="With --db: the suite to report (when the store holds several).")] = None,
+    prompt: Annotated[str | None, typer.Option(help="With --db: the prompt (name or hash prefix) to report.")] = None,
+    run: Annotated[str | None, typer.Option(help="With --db: report the conditions this run (id prefix) planned.")] = None,
+    condition: Annotated[str | None, typer.Option(help="With --db: a condition id prefix (c:...) when a model has several.")] = None,
 ) -> None:
     """Per-model falls, group means, group tests, and the multiverse of choices."""
     # Heavy imports (scipy, statsmodels, matplotlib) load only when this command runs.
-    from papertiger.analysis import (
-        ReportOptions,
-        Selection,
-        analyse,
-        load_results,
-        model_metrics,
-        score_table,
-    )
-    from papertiger.analysis.shrinkage import FRESH_AIME_2025
+    from papertiger.analysis import AttemptSource, ReportOptions, Selection, build_report
     from papertiger.published import load_scores
-    from papertiger.report import save_figures, write_html
+    from papertiger.render import save_figures, write_html
 
-    results = None
-    if db is not None:
-        if sources:
-            raise ConfigError("give either CSV sources or --db, not both")
-        results = load_results(db)
-        if results.attempts.empty:
-            raise ConfigError(f"{db}: no attempts stored yet (run `papertiger run` first)")
-        table = score_table(results, seed=seed)
-    else:
-        table = load_scores(sources or [], old=old, fresh=fresh)
+    store_flags = {"--suite": suite, "--prompt": prompt, "--run": run, "--condition": condition}
+    if db is None and any(v is not None for v in store_flags.values()):
+        flag = next(k for k, v in store_flags.items() if v is not None)
+        raise ConfigError(f"{flag} chooses among a store's attempts; give --db too")
+    if db is not None and sources:
+        raise ConfigError("give either CSV sources or --db, not both")
+    source = (
+        AttemptSource(db, suite=suite, prompt=prompt, run=run, condition=condition)
+        if db is not None
+        else load_scores(sources or [], old=old, fresh=fresh)
+    )
     options = ReportOptions(
         metric=metric.value,
         group_by=group_by,
@@ -103,11 +99,8 @@ def report(  # noqa: PLR0913 - a CLI command mirrors its flags
             exclude=tuple(exclude or ()),
         ),
         seed=seed,
-        fresh_released=_date(results.fresh_released) if results else FRESH_AIME_2025,
     )
-    result = analyse(table, options)
-    if results is not None:
-        result = dataclasses.replace(result, metrics=model_metrics(results, seed=seed))
+    result = build_report(source, options)
     if html is not None:  # files first: they must not depend on stdout staying open
         path = write_html(result, html)
         typer.echo(f"wrote {path}", err=True)
@@ -120,10 +113,10 @@ def report(  # noqa: PLR0913 - a CLI command mirrors its flags
 def _emit(result: object, output: Format) -> None:
     from rich.console import Console
 
-    from papertiger.analysis.results import ShrinkageReport
-    from papertiger.report import print_report, to_csv, to_json, to_markdown
+    from papertiger.analysis import Report
+    from papertiger.render import print_report, to_csv, to_json, to_markdown
 
-    assert isinstance(result, ShrinkageReport)
+    assert isinstance(result, Report)
     if output is Format.rich:
         print_report(result, Console(width=max(Console().width, 130)))
     elif output is Format.md:

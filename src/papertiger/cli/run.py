@@ -22,22 +22,52 @@ if TYPE_CHECKING:
 err = Console(stderr=True)
 
 
-def _models(catalogue_path: Path, names: list[str] | None) -> tuple[ModelSpec, ...]:
-    from papertiger.config import load_catalogue
+def _models(
+    catalogue_path: Path | None, names: list[str] | None, provider: str | None
+) -> tuple[ModelSpec, ...]:
+    from papertiger.config import load_catalogue, scripted_catalogue
 
-    catalogue = load_catalogue(catalogue_path)
-    runnable = {n: m for n, m in catalogue.items() if m.base_url}
+    if catalogue_path is None:
+        if provider != "scripted":
+            raise ConfigError("--models is required (a TOML catalogue of [[model]] tables), "
+                              "unless --provider scripted runs the built-in demo models")
+        catalogue = scripted_catalogue()
+        label = "the scripted demo catalogue"
+    else:
+        catalogue = load_catalogue(catalogue_path)
+        label = str(catalogue_path)
+    runnable = {
+        n: m for n, m in catalogue.items()
+        if m.base_url or (provider or m.provider) != "openai"
+    }
     if names:
         missing = [n for n in names if n not in catalogue]
         if missing:
             raise ConfigError(
-                f"--model {missing[0]!r} is not in {catalogue_path} "
-                f"(models with a base_url: {', '.join(sorted(runnable)) or 'none'})"
+                f"--model {missing[0]!r} is not in {label} "
+                f"(runnable models: {', '.join(sorted(runnable)) or 'none'})"
             )
         return tuple(catalogue[n] for n in names)
+    if catalogue_path is not None:
+        runnable = {n: m for n, m in runnable.items() if n in _user_names(catalogue_path)}
     if not runnable:
-        raise ConfigError(f"{catalogue_path}: no [[model]] has a base_url to run")
+        raise ConfigError(f"{label}: no [[model]] has a base_url to run")
     return tuple(runnable.values())
+
+
+def _user_names(path: Path) -> set[str]:
+    from papertiger.config import read_catalogue
+
+    return set(read_catalogue(path))
+
+
+def _forms(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    if not names:
+        raise ConfigError("--forms takes form names separated by commas, e.g. aime2025,aime2026")
+    return names
 
 
 def _plan_table(plan: Plan) -> Table:
@@ -53,36 +83,41 @@ def _plan_table(plan: Plan) -> Table:
 
 @app.command("run")
 def run_command(  # noqa: PLR0913 - a CLI command mirrors its flags
-    models: Annotated[Path, typer.Option(help="Model catalogue (TOML, [[model]] tables).")],
+    models: Annotated[Path | None, typer.Option(help="Model catalogue (TOML, [[model]] tables); optional with --provider scripted.")] = None,
     suite: Annotated[str, typer.Option(help="Built-in suite (aime, hmmt) or a name in --suites.")] = "aime",
+    forms: Annotated[str | None, typer.Option(help="Run only these forms of the suite, e.g. aime2025,aime2026.")] = None,
     db: Annotated[Path, typer.Option(help="SQLite results store (created if missing).")] = Path("results.db"),
     model: Annotated[list[str] | None, typer.Option(help="Run only this model (repeatable).")] = None,
     data: Annotated[Path | None, typer.Option(help="Folder with the suite's JSONL files (else Hugging Face).")] = None,
     suites: Annotated[Path | None, typer.Option(help="TOML file of user-defined suites.")] = None,
     samples: Annotated[int, typer.Option(help="Samples per item (k).")] = 4,
-    prompt: Annotated[str, typer.Option(help="basic, boxed, or a template file with {problem}.")] = "boxed",
+    prompt: Annotated[list[str] | None, typer.Option(help="basic, boxed, or a template file with {problem}; repeat to run each as its own condition.")] = None,
+    provider: Annotated[str | None, typer.Option(help="Serve every model with this provider (openai, scripted); default: each model's own.")] = None,
     max_cost: Annotated[float | None, typer.Option(help="Stop scheduling new attempts once USD spent reaches this.")] = None,
     concurrency: Annotated[int | None, typer.Option(help="Requests in flight per model (overrides the catalogue).")] = None,
     seed: Annotated[int, typer.Option(help="Base seed; sample i is sent seed + i.")] = 0,
     dry_run: Annotated[bool, typer.Option(help="Print the plan (attempts, done, tokens, cost) and stop.")] = False,
 ) -> None:
-    """Evaluate models on a suite's old and fresh sets, k samples each, resuming from --db."""
+    """Evaluate models on a suite's forms, k samples each, resuming from --db."""
     from papertiger.benchmarks import load_suite
     from papertiger.cli.progress import RichObserver
     from papertiger.prompts import get_template
     from papertiger.runner import RunSpec, plan_run, run
     from papertiger.store import open_store
 
-    the_suite = load_suite(suite, data_dir=data, suites_file=suites)
+    the_suite = load_suite(suite, data_dir=data, suites_file=suites, forms=_forms(forms))
+    answer_format = the_suite.forms[0].answer_format
+    prompts = list(dict.fromkeys(prompt or ["boxed"]))
     spec = RunSpec(
-        models=_models(models, model),
+        models=_models(models, model, provider),
         suite=the_suite,
         samples=samples,
-        template=get_template(prompt, the_suite.old.answer_format),
+        templates=tuple(get_template(p, answer_format) for p in prompts),
         db=db,
         max_cost=max_cost,
         concurrency=concurrency,
         seed_base=seed,
+        provider=provider,
     )
     if dry_run:
         with open_store(db) as store:
@@ -124,7 +159,7 @@ def _print_summary(summary: RunSummary, db: Path) -> None:
 def regrade_command(
     db: Annotated[Path, typer.Option(help="SQLite results store.")],
     suite: Annotated[str, typer.Option(help="Suite whose gold answers to use.")] = "aime",
-    data: Annotated[Path | None, typer.Option(help="Folder with the suite's JSONL files.")] = None,
+    data: Annotated[Path | None, typer.Option(help="Folder with the suite's JSONL files (else Hugging Face).")] = None,
     suites: Annotated[Path | None, typer.Option(help="TOML file of user-defined suites.")] = None,
     grader: Annotated[str | None, typer.Option(help="Grader name (default: the suite's).")] = None,
 ) -> None:

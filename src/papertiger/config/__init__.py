@@ -12,6 +12,7 @@ from papertiger.config.catalogue import (
     read_catalogue,
 )
 from papertiger.config.pricing import attempt_cost
+from papertiger.config.scripted import scripted_catalogue
 
 __all__ = [
     "KNOWN_MODELS_RESOURCE",
@@ -20,4 +21,5 @@ __all__ = [
     "load_catalogue",
     "looks_like_key",
     "read_catalogue",
+    "scripted_catalogue",
 ]

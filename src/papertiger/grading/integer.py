@@ -4,23 +4,37 @@ from __future__ import annotations
 
 from papertiger.errors import ConfigError
 from papertiger.grading.extract import Extraction, extract_integer, normalize_integer
-from papertiger.schema import Completion, Grade
+from papertiger.schema import Completion, Flag, Grade, gold_hash
 
 __all__ = ["IntegerGrader", "check_gradable"]
 
 
 def verdict(
-    name: str, version: str, found: Extraction, correct: bool, completion: Completion
+    name: str,
+    version: str,
+    found: Extraction,
+    correct: bool,
+    completion: Completion,
+    gold: str,
+    problems: frozenset[Flag] = frozenset(),
 ) -> Grade:
-    """The Grade every grader returns: what was found, how, and the truncation flag."""
+    """The Grade every grader returns: what was found, how, the flags, the gold's hash.
+
+    `problems` carries the checker's own trouble (`grader_error`, `grader_timeout`).
+    """
+    flags: set[Flag] = set(problems)
+    if found.fallback:
+        flags.add("fallback")
+    if completion.finish_reason == "length":
+        flags.add("truncated")
     return Grade(
         grader=name,
         version=version,
         extracted=found.answer,
-        correct=correct,
+        score=1.0 if correct else 0.0,
         method=found.method,
-        fallback=found.fallback,
-        truncated=completion.finish_reason == "length",
+        flags=frozenset(flags),
+        gold_hash=gold_hash(gold),
     )
 
 
@@ -63,4 +77,4 @@ class IntegerGrader:
         target = _gold_integer(gold)
         found = extract_integer(completion.text)
         correct = found.answer is not None and found.answer == target
-        return verdict(self.name, self.version, found, correct, completion)
+        return verdict(self.name, self.version, found, correct, completion, gold)

@@ -1,27 +1,54 @@
-"""Model access: OpenAI-compatible endpoints over aiohttp, with per-endpoint limits."""
+"""Model access behind one Protocol: OpenAI-compatible endpoints and a scripted fake model.
 
+provider = create_provider("openai", models, ProviderContext(concurrency=64))
+completion = await provider.complete(request)      # failures come back as status 'error'
+"""
+
+from papertiger.providers.base import (
+    PROVIDERS,
+    Provider,
+    ProviderContext,
+    ProviderFactory,
+    RoutingProvider,
+    create_provider,
+    providers_for,
+    register_provider,
+)
 from papertiger.providers.limits import EndpointGate, EndpointLimits, Limits
 from papertiger.providers.openai_compat import (
     KEY_HEADER,
+    Endpoint,
     OpenAICompatProvider,
-    Provider,
     RetryHook,
     RetryPolicy,
+    endpoint_limits,
     retry_after_seconds,
 )
+from papertiger.providers.scripted import ScriptedModel, ScriptedProvider
 from papertiger.providers.sse import Reply, StreamParser, parse_json_reply
 
 __all__ = [
+    "KEY_HEADER",
+    "PROVIDERS",
+    "Endpoint",
     "EndpointGate",
     "EndpointLimits",
-    "KEY_HEADER",
     "Limits",
     "OpenAICompatProvider",
     "Provider",
+    "ProviderContext",
+    "ProviderFactory",
     "Reply",
     "RetryHook",
     "RetryPolicy",
+    "RoutingProvider",
+    "ScriptedModel",
+    "ScriptedProvider",
     "StreamParser",
+    "create_provider",
+    "endpoint_limits",
     "parse_json_reply",
+    "providers_for",
+    "register_provider",
     "retry_after_seconds",
 ]

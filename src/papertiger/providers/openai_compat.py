@@ -13,12 +13,12 @@ import json
 import math
 import os
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any
 
 import aiohttp
 from tenacity import (
@@ -31,16 +31,19 @@ from tenacity import (
 )
 
 from papertiger.errors import FatalProviderError, ProviderError, RateLimited, RetryableError
+from papertiger.providers.base import ProviderContext, register_provider
+from papertiger.providers.endpoints import Endpoint, endpoint_limits
 from papertiger.providers.limits import EndpointGate, EndpointLimits, Limits
 from papertiger.providers.sse import Reply, StreamParser, parse_json_reply
-from papertiger.schema import ChatRequest, Completion
+from papertiger.schema import ChatRequest, Completion, ModelSpec
 
 __all__ = [
     "KEY_HEADER",
+    "Endpoint",
     "OpenAICompatProvider",
-    "Provider",
     "RetryHook",
     "RetryPolicy",
+    "endpoint_limits",
     "retry_after_seconds",
 ]
 
@@ -52,12 +55,6 @@ RetryHook = Callable[[ChatRequest, ProviderError, int], None]
 
 _REDACT_MIN_LEN = 16  # shorter "keys" ("EMPTY", "dummy") are not secrets; don't mangle text
 _REDACTED = "[redacted]"
-
-
-class Provider(Protocol):
-    """What the runner needs from any provider."""
-
-    async def complete(self, request: ChatRequest) -> Completion: ...
 
 
 @dataclass(frozen=True)
@@ -93,9 +90,9 @@ def retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
-def _api_key(request: ChatRequest) -> str | None:
+def _api_key(endpoint: Endpoint) -> str | None:
     """The key from the named variable, read at call time; the message never holds its value."""
-    name = request.api_key_env
+    name = endpoint.api_key_env
     if not name:
         return None
     value = os.environ.get(name)
@@ -215,13 +212,15 @@ def _error_completion(request: ChatRequest, exc: ProviderError, retries: int) ->
 class OpenAICompatProvider:
     """Sends ChatRequests to OpenAI-compatible endpoints; use as `async with`.
 
-    One aiohttp session (unlimited connector: the per-endpoint gates do the limiting).
-    `limits` maps base URLs to their caps; other endpoints get `default_limits`.
-    `read_timeout_s` bounds the silence between two reads (capped by the request's timeout).
+    `endpoints` maps each model's catalogue name to its endpoint. One aiohttp session
+    (unlimited connector: the per-endpoint gates do the limiting). `limits` maps base URLs
+    to their caps; other endpoints get `default_limits`. `read_timeout_s` bounds the
+    silence between two reads (capped by the endpoint's timeout).
     """
 
     def __init__(
         self,
+        endpoints: Mapping[str, Endpoint],
         *,
         limits: Mapping[str, EndpointLimits] | None = None,
         default_limits: EndpointLimits | None = None,
@@ -229,12 +228,13 @@ class OpenAICompatProvider:
         on_retry: RetryHook | None = None,
         read_timeout_s: float = 300.0,
     ) -> None:
+        self.endpoints = dict(endpoints)
         self.retry = retry or RetryPolicy()
         self.on_retry = on_retry
         self.read_timeout_s = read_timeout_s
         self.limits = Limits(default_limits)
-        for base_url, endpoint_limits in (limits or {}).items():
-            self.limits.configure(base_url, endpoint_limits)
+        for base_url, caps in (limits or {}).items():
+            self.limits.configure(base_url, caps)
         self._session: aiohttp.ClientSession | None = None
         self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
 
@@ -266,14 +266,18 @@ class OpenAICompatProvider:
 
     async def complete(self, request: ChatRequest) -> Completion:
         """One attempt with retries; provider failures come back as `status="error"`."""
+        endpoint = self.endpoints.get(request.model)
         try:
-            secret = _api_key(request)
+            if endpoint is None:
+                raise FatalProviderError(f"no endpoint configured for model {request.model!r}")
+            secret = _api_key(endpoint)
         except FatalProviderError as exc:
             return _error_completion(request, exc, 0)
-        url = request.base_url.rstrip("/")
+        url = endpoint.base_url.rstrip("/")
         url += "/chat/completions" if request.kind == "chat" else "/completions"
-        payload = json.dumps(request.body(stream=request.stream), separators=(",", ":")).encode()
-        send = partial(self._attempt, request, url, _headers(request, secret), payload)
+        body = request.body(endpoint.model, stream=endpoint.stream)
+        payload = json.dumps(body, separators=(",", ":")).encode()
+        send = partial(self._attempt, request, endpoint, url, _headers(request, secret), payload)
         try:  # the first attempt bypasses tenacity, whose set-up costs more than the request
             reply, started, ended = await send()
         except FatalProviderError as exc:
@@ -303,13 +307,18 @@ class OpenAICompatProvider:
         return _redact(_ok_completion(request, reply, started, ended, attempts - 1), secret)
 
     async def _attempt(
-        self, request: ChatRequest, url: str, headers: dict[str, str], payload: bytes
+        self,
+        request: ChatRequest,
+        endpoint: Endpoint,
+        url: str,
+        headers: dict[str, str],
+        payload: bytes,
     ) -> tuple[Reply, float, float]:
         """One HTTP exchange inside the endpoint's gate; transport failures become retryable."""
         session = self._open()
-        timeout = self._timeout(request.timeout_s)
+        timeout = self._timeout(endpoint.timeout_s)
         try:
-            async with self.limits.gate(request.base_url):
+            async with self.limits.gate(endpoint.base_url):
                 started = time.perf_counter()
                 async with session.post(url, data=payload, headers=headers, timeout=timeout) as resp:
                     if not 200 <= resp.status < 300:
@@ -317,7 +326,7 @@ class OpenAICompatProvider:
                     reply = await _read_reply(resp, request)
                 return reply, started, time.perf_counter()
         except TimeoutError as exc:
-            raise RetryableError(f"timed out (timeout_s={request.timeout_s:g})") from exc
+            raise RetryableError(f"timed out (timeout_s={endpoint.timeout_s:g})") from exc
         except (aiohttp.InvalidURL, aiohttp.NonHttpUrlClientError) as exc:
             raise FatalProviderError(f"invalid URL: {exc}") from exc
         except (aiohttp.ClientError, OSError) as exc:
@@ -363,3 +372,15 @@ class OpenAICompatProvider:
         exc = state.outcome.exception() if state.outcome is not None else None
         if self.on_retry is not None and isinstance(exc, ProviderError):
             self.on_retry(request, exc, state.attempt_number)
+
+
+def _openai_factory(models: Sequence[ModelSpec], context: ProviderContext) -> OpenAICompatProvider:
+    retry = context.retry if isinstance(context.retry, RetryPolicy) else None
+    return OpenAICompatProvider(
+        {m.name: Endpoint.from_spec(m) for m in models},
+        limits=endpoint_limits(models, context.concurrency),
+        retry=retry,
+    )
+
+
+register_provider("openai", _openai_factory)

@@ -309,15 +309,18 @@ def _merge_metadata(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def load_scores(
-    sources: Sequence[str | Path] = (),
+    sources: str | Path | Sequence[str | Path] = (),
     *,
     old: str | None = None,
     fresh: str | None = None,
 ) -> ScoreTable:
     """Load the embedded table (no sources) or one or more score CSVs, metadata merged.
 
-    Several CSVs are stacked; a model may appear in only one of them.
+    `sources` is one path or a list of paths. Several CSVs are stacked; a model may appear
+    in only one of them.
     """
+    if isinstance(sources, str | Path):
+        sources = [sources]
     if not sources:
         return ScoreTable(embedded_scores(), EMBEDDED_NAME, "AIME 2024", "AIME 2025")
     tables = [read_scores_csv(s, old=old, fresh=fresh) for s in sources]
@@ -332,7 +335,7 @@ def load_scores(
 
 
 def load_published(
-    sources: Sequence[str | Path] = (),
+    sources: str | Path | Sequence[str | Path] = (),
     *,
     old: str | None = None,
     fresh: str | None = None,

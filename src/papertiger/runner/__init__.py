@@ -4,7 +4,7 @@ from papertiger.runner.execute import RunSummary, execute
 from papertiger.runner.plan import ModelPlan, Plan, WorkItem, make_plan, work_items
 from papertiger.runner.progress import ModelProgress, QuietObserver, RunObserver
 from papertiger.runner.regrade import RegradeSummary, regrade
-from papertiger.runner.run import plan_run, run, run_async
+from papertiger.runner.run import make_provider, plan_run, run, run_async, spec_json
 from papertiger.runner.spec import RunSpec
 
 __all__ = [
@@ -19,9 +19,11 @@ __all__ = [
     "WorkItem",
     "execute",
     "make_plan",
+    "make_provider",
     "plan_run",
     "regrade",
     "run",
     "run_async",
+    "spec_json",
     "work_items",
 ]

@@ -1,8 +1,9 @@
-"""Execute a plan: bounded concurrency per model, grading on arrival, batched commits.
+"""Execute a plan: bounded concurrency per model, grading off the event loop, batched commits.
 
 Nothing lost: finished attempts are committed in one transaction per batch, at least every
-`flush_interval_s`, and on any exit (normal, Ctrl-C, cancellation). A kill -9 loses only
-the attempts in flight and those finished since the last commit (under a second's worth).
+`flush_interval_s`, and on any exit (normal, Ctrl-C, cancellation). Grading happens on the
+store's writer thread just before each commit, so a slow checker never stalls the streams
+or inflates the latency and time to first token measured on the event loop.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from dataclasses import dataclass
 
 from papertiger.config import attempt_cost
 from papertiger.grading import Grader
-from papertiger.providers import EndpointLimits, OpenAICompatProvider
+from papertiger.providers import Provider
 from papertiger.runner.plan import Plan, WorkItem
 from papertiger.runner.progress import ModelProgress, QuietObserver, RunObserver
 from papertiger.runner.spec import RunSpec
-from papertiger.schema import Completion, Grade
-from papertiger.store import AttemptRecord, PutResult, SQLiteStore
+from papertiger.schema import Attempt, Completion, Grade
+from papertiger.store import PutResult, SQLiteStore
 
 
 @dataclass(frozen=True)
@@ -39,43 +40,61 @@ class RunSummary:
 
 
 class _Writer:
-    """Buffers finished attempts and commits them in batches on one background thread.
+    """Grades and commits finished attempts in batches on one background thread.
 
-    SQLite and zlib release the GIL, so commits overlap with the event loop; a single
-    thread keeps the store's one-writer order. `close` waits for every batch.
+    SQLite, zlib and most grading release the GIL or are short, so commits overlap with the
+    event loop; a single thread keeps the store's one-writer order. `close` waits for every
+    batch.
     """
 
-    def __init__(self, store: SQLiteStore, interval_s: float, batch: int = 256) -> None:
-        self.store, self.interval_s, self.batch = store, interval_s, batch
-        self.records: list[AttemptRecord] = []
-        self.grades: list[tuple[str, Grade]] = []
+    def __init__(
+        self,
+        store: SQLiteStore,
+        grader: Grader,
+        progress: dict[str, ModelProgress],
+        interval_s: float,
+        batch: int = 256,
+    ) -> None:
+        self.store, self.grader, self.progress = store, grader, progress
+        self.interval_s, self.batch = interval_s, batch
+        self.pending_items: list[tuple[Attempt, str]] = []
         self.last = time.monotonic()
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="papertiger-store")
-        self.pending: list[Future[PutResult]] = []
+        self.jobs: list[Future[PutResult]] = []
 
-    def add(self, record: AttemptRecord, grade: Grade | None) -> None:
-        self.records.append(record)
-        if grade is not None:
-            self.grades.append((record.key, grade))
-        if len(self.records) >= self.batch or time.monotonic() - self.last >= self.interval_s:
+    def add(self, attempt: Attempt, gold: str) -> None:
+        self.pending_items.append((attempt, gold))
+        if len(self.pending_items) >= self.batch or time.monotonic() - self.last >= self.interval_s:
             self.flush()
 
+    def _commit(self, batch: list[tuple[Attempt, str]]) -> PutResult:
+        grades: list[tuple[str, Grade]] = []
+        for attempt, gold in batch:
+            if attempt.completion.status != "ok":
+                continue
+            grade = self.grader.grade(attempt.completion, gold)
+            grades.append((attempt.key, grade))
+            if grade.correct:
+                self.progress[attempt.identity.model].correct += 1
+        return self.store.put_attempts([a for a, _ in batch], grades)
+
     def flush(self) -> None:
-        if self.records:
-            job = self.pool.submit(self.store.put_attempts, self.records, self.grades)
-            self.pending.append(job)
-            self.records, self.grades = [], []
+        if self.pending_items:
+            self.jobs.append(self.pool.submit(self._commit, self.pending_items))
+            self.pending_items = []
         self.last = time.monotonic()
-        for job in [j for j in self.pending if j.done()]:
-            self.pending.remove(job)
+        for job in [j for j in self.jobs if j.done()]:
+            self.jobs.remove(job)
             job.result()  # a failed commit surfaces here, not silently
 
     def close(self) -> None:
         self.flush()
-        for job in self.pending:
-            job.result()
-        self.pending.clear()
-        self.pool.shutdown(wait=True)
+        try:
+            for job in self.jobs:
+                job.result()
+        finally:
+            self.jobs.clear()
+            self.pool.shutdown(wait=True)
 
     async def tick(self) -> None:
         while True:
@@ -101,37 +120,16 @@ class _Budget:
             self.reason = f"--max-cost reached: spent ${self.spent:.4f} of ${self.max_cost:.4f}"
 
 
-def _record(item: WorkItem, completion: Completion, spec: RunSpec, run_id: str) -> AttemptRecord:
-    return AttemptRecord(
-        **dict(completion),
-        run_id=run_id,
-        model=item.model.name,
-        endpoint_model=item.model.endpoint_model,
-        base_url=item.model.base_url,
-        suite=spec.suite.name,
-        benchmark=item.benchmark,
-        role=item.role,
-        item_id=item.problem.item_id,
-        sample_index=item.sample_index,
-        seed=item.request.seed,
-        prompt_name=spec.template.name,
-        prompt_hash=spec.template.hash,
-        sampling_json=item.request.sampling.model_dump_json(),
-    )
-
-
 class _Run:
     """State shared by the workers of one run."""
 
     def __init__(self, spec: RunSpec, store: SQLiteStore, grader: Grader, run_id: str) -> None:
-        self.spec, self.grader, self.run_id = spec, grader, run_id
-        self.writer = _Writer(store, spec.flush_interval_s)
-        self.budget = _Budget(spec.max_cost)
+        self.spec, self.run_id = spec, run_id
         self.progress: dict[str, ModelProgress] = {}
+        self.writer = _Writer(store, grader, self.progress, spec.flush_interval_s)
+        self.budget = _Budget(spec.max_cost)
 
-    async def worker(
-        self, provider: OpenAICompatProvider, queue: list[WorkItem], observer: RunObserver
-    ) -> None:
+    async def worker(self, provider: Provider, queue: list[WorkItem], observer: RunObserver) -> None:
         while queue and self.budget.reason is None:
             item = queue.pop()
             completion = await provider.complete(item.request)
@@ -139,11 +137,8 @@ class _Run:
 
     def finish(self, item: WorkItem, completion: Completion, observer: RunObserver) -> None:
         progress = self.progress[item.model.name]
-        grade = None
         if completion.status == "ok":
-            grade = self.grader.grade(completion, item.problem.answer)
             progress.ok += 1
-            progress.correct += int(grade.correct)
         else:
             progress.errors += 1
         progress.retries += completion.retries
@@ -157,23 +152,15 @@ class _Run:
         if cost is None and completion.status == "ok":
             self.budget.unknown(item.model.name)
         self.budget.add(cost)
-        self.writer.add(_record(item, completion, self.spec, self.run_id), grade)
+        attempt = Attempt.model_construct(
+            identity=item.identity,
+            completion=completion,
+            run_id=self.run_id,
+            endpoint=item.model.base_url,
+            cost_usd=cost,
+        )
+        self.writer.add(attempt, item.problem.answer)
         observer.advanced(progress)
-
-
-def endpoint_limits(spec: RunSpec) -> dict[str, EndpointLimits]:
-    """Caps per base URL. Each model keeps its own concurrency (its worker count), so an
-    endpoint shared by several models allows their sum in flight; its rpm is the smallest
-    any of them sets, since a provider's rate limit is per key, not per model."""
-    limits: dict[str, EndpointLimits] = {}
-    for m in spec.models:
-        url = m.base_url or ""
-        concurrency = spec.concurrency or m.concurrency
-        rpms = [r for r in (m.rpm, limits[url].rpm if url in limits else None) if r]
-        if url in limits:
-            concurrency += limits[url].concurrency
-        limits[url] = EndpointLimits(concurrency=concurrency, rpm=min(rpms) if rpms else None)
-    return limits
 
 
 def _queues(todo: Sequence[WorkItem]) -> dict[str, list[WorkItem]]:
@@ -190,26 +177,25 @@ async def execute(
     store: SQLiteStore,
     grader: Grader,
     run_id: str,
+    provider: Provider,
     observer: RunObserver | None = None,
 ) -> RunSummary:
-    """Run every attempt still to do; commits survive Ctrl-C and cancellation."""
+    """Run every attempt still to do through `provider`; commits survive Ctrl-C."""
     observer = observer or QuietObserver()
     state = _Run(spec, store, grader, run_id)
     for m in plan.models:
         state.progress[m.model] = ModelProgress(m.model, m.total, m.done)
     observer.started(state.progress)
     queues = _queues(plan.todo)
-    limits = endpoint_limits(spec)
     ticker = asyncio.create_task(state.writer.tick())
     try:
-        async with OpenAICompatProvider(limits=limits, retry=spec.retry) as provider:
-            workers = [
-                state.worker(provider, queue, observer)
-                for m in spec.models
-                for queue in [queues.get(m.name, [])]
-                for _ in range(min(len(queue), spec.concurrency or m.concurrency))
-            ]
-            await asyncio.gather(*workers)
+        workers = [
+            state.worker(provider, queue, observer)
+            for m in spec.models
+            for queue in [queues.get(m.name, [])]
+            for _ in range(min(len(queue), spec.concurrency or m.concurrency))
+        ]
+        await asyncio.gather(*workers)
     finally:
         ticker.cancel()
         state.writer.close()

@@ -1,42 +1,52 @@
 """Expand a RunSpec into attempts, drop those already finished (resume), estimate cost.
 
-The old and fresh sets are expanded with one template, one sampling configuration and one
-grader, so the two halves of a suite are always run identically.
+Every form of the suite is expanded with the same templates, sampling configuration and
+grader, so the forms are always run identically. Attempts are ordered so that the forms
+interleave (item 1 of each form, then item 2, ...; sample 0 of everything before sample 1):
+a run stopped early holds comparable numbers of attempts on each form.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import zip_longest
 
 from papertiger.config import attempt_cost
-from papertiger.prompts import render
+from papertiger.prompts import PromptTemplate, render
 from papertiger.runner.spec import RunSpec
 from papertiger.schema import (
+    AttemptIdentity,
     BenchmarkSet,
     ChatRequest,
     ModelSpec,
     Problem,
-    SamplingParams,
-    attempt_key,
+    key_from_parts,
+    text_hash,
 )
-from papertiger.store import Role
 
 DEFAULT_OUTPUT_TOKENS = 8192
 
 
 @dataclass(frozen=True)
 class WorkItem:
-    """One planned attempt: which model, item, role and sample, and the request to send."""
+    """One planned attempt: its identity, the item (with its gold), and the request to send."""
 
     model: ModelSpec
-    role: Role
-    benchmark: str
     problem: Problem
-    sample_index: int
+    identity: AttemptIdentity
     request: ChatRequest
+
+    @property
+    def form(self) -> str:
+        """The form's name."""
+        return self.identity.form
+
+    @property
+    def sample_index(self) -> int:
+        """The sample's index (0-based)."""
+        return self.identity.sample_index
 
 
 @dataclass(frozen=True)
@@ -73,60 +83,77 @@ class Plan:
         return None if any(c is None for c in costs) else sum(c or 0.0 for c in costs)
 
 
-def sampling_for(model: ModelSpec) -> SamplingParams:
-    """The sampling parameters a catalogue entry asks for."""
-    return SamplingParams(
-        temperature=model.temperature,
-        top_p=model.top_p,
-        max_tokens=model.max_tokens,
-        reasoning_effort=model.reasoning_effort,
-        extra=dict(model.extra),
-    )
+def _interleaved(forms: tuple[BenchmarkSet, ...]) -> list[tuple[BenchmarkSet, Problem]]:
+    """(form, item) pairs taking item i of every form before item i + 1."""
+    columns = [[(form, p) for p in form.problems] for form in forms]
+    return [pair for row in zip_longest(*columns) for pair in row if pair is not None]
 
 
-def _text_hash(problem: Problem) -> str:
-    return hashlib.sha256(f"{problem.problem}\x00{problem.answer}".encode()).hexdigest()[:16]
+def _model_items(
+    spec: RunSpec, model: ModelSpec, template: PromptTemplate, order: list[tuple[BenchmarkSet, Problem]]
+) -> list[WorkItem]:
+    sampling = model.sampling
+    sampling_dump = sampling.model_dump()
+    rendered = {(f.name, p.item_id): tuple(render(template, p)) for f, p in order}
+    hashes = {(f.name, p.item_id): text_hash(p.problem) for f, p in order}
+    items = []
+    for index in range(spec.samples):
+        seed = spec.seed_base + index
+        for form, problem in order:
+            where = (form.name, problem.item_id)
+            # model_construct: every field is already a validated value
+            identity = AttemptIdentity.model_construct(
+                model=model.name,
+                endpoint_model=model.endpoint_model,
+                source="papertiger",
+                suite=spec.suite.name,
+                form=form.name,
+                form_released=form.released,
+                item_id=problem.item_id,
+                item_hash=hashes[where],
+                task="solve",
+                prompt_name=template.name,
+                prompt_hash=template.hash,
+                sampling=sampling,
+                sample_index=index,
+                seed=seed,
+            )
+            key = key_from_parts(
+                model=model.name,
+                endpoint_model=model.endpoint_model,
+                source="papertiger",
+                suite=spec.suite.name,
+                form=form.name,
+                item=problem.item_id,
+                item_hash=hashes[where],
+                task="solve",
+                prompt=template.hash,
+                sampling=sampling_dump,
+                sample=index,
+                seed=seed,
+            )
+            request = ChatRequest.model_construct(
+                key=key,
+                model=model.name,
+                messages=rendered[where],
+                prompt=None,
+                kind="chat",
+                sampling=sampling,
+                seed=seed,
+            )
+            items.append(WorkItem(model, problem, identity, request))
+    return items
 
 
 def work_items(spec: RunSpec) -> list[WorkItem]:
-    """All attempts of the run, in a stable order (model, role, item, sample)."""
-    items = []
-    for model in spec.models:
-        sampling = sampling_for(model)
-        sampling_dump = sampling.model_dump()
-        halves: tuple[tuple[Role, BenchmarkSet], ...] = (
-            ("old", spec.suite.old),
-            ("fresh", spec.suite.fresh),
-        )
-        for role, bench in halves:
-            for problem in bench.problems:
-                messages = tuple(render(spec.template, problem))
-                parts = {
-                    "model": model.name,
-                    "endpoint_model": model.endpoint_model,
-                    "suite": spec.suite.name,
-                    "benchmark": bench.name,
-                    "item": problem.item_id,
-                    "item_text": _text_hash(problem),
-                    "prompt": spec.template.hash,
-                    "sampling": sampling_dump,
-                }
-                for index in range(spec.samples):
-                    # model_construct: every field is already a validated value
-                    seed = spec.seed_base + index
-                    request = ChatRequest.model_construct(
-                        key=attempt_key(**parts, sample=index, seed=seed),
-                        base_url=model.base_url or "",
-                        model=model.endpoint_model,
-                        messages=messages,
-                        sampling=sampling,
-                        seed=seed,
-                        api_key_env=model.api_key_env,
-                        timeout_s=model.timeout_s,
-                        stream=model.stream,
-                    )
-                    items.append(WorkItem(model, role, bench.name, problem, index, request))
-    return items
+    """All attempts of the run, in a stable order (model, prompt, sample, item, form)."""
+    order = _interleaved(spec.suite.forms)
+    return [
+        item
+        for model in spec.models
+        for template in spec.templates
+        for item in _model_items(spec, model, template, order)
+    ]
 
 
 def make_plan(
@@ -154,13 +181,13 @@ def make_plan(
 def _estimate(
     model: ModelSpec, total: int, todo: list[WorkItem], observed: float | None
 ) -> ModelPlan:
-    prompt = sum(len(item.request.messages[0]["content"]) // 4 + 8 for item in todo)
+    prompt = sum(len(item.request.prompt_text()) // 4 + 8 for item in todo)
     if observed is not None:
-        per, source = observed, "mean of stored attempts"
+        per, source = observed, "observed mean"
     elif model.max_tokens is not None:
         per, source = float(model.max_tokens), "max_tokens (upper bound)"
     else:
-        per, source = float(DEFAULT_OUTPUT_TOKENS), f"assumed {DEFAULT_OUTPUT_TOKENS} per attempt"
+        per, source = float(DEFAULT_OUTPUT_TOKENS), f"assumed {DEFAULT_OUTPUT_TOKENS}"
     output = int(per * len(todo))
     cost = attempt_cost(model.price_in, model.price_out, prompt, output)
     return ModelPlan(model.name, total, total - len(todo), len(todo), prompt, output, source, cost)

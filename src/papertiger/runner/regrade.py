@@ -1,4 +1,4 @@
-"""Grade stored attempts again, offline. A new grader version adds rows; none is edited."""
+"""Grade stored attempts again, offline. A new grader version or gold answer adds rows."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 from papertiger.grading import get_grader
 from papertiger.schema import Grade, Suite
-from papertiger.store import open_store
+from papertiger.store import AttemptFilter, open_store
 
 
 @dataclass(frozen=True)
@@ -22,24 +22,22 @@ class RegradeSummary:
 
 
 def regrade(db: Path, suite: Suite, grader_name: str | None = None) -> RegradeSummary:
-    """Re-grade every successful attempt of `suite` in the store with `grader_name`
-    (default: the suite's grader). Gold answers come from the suite's items."""
+    """Re-grade every successful 'solve' attempt of `suite` in the store with `grader_name`
+    (default: the suite's grader) against the suite's current gold answers, which are also
+    recorded as the store's items. A grade is new when the grader, its version or the gold
+    answer differ from an earlier grade of that attempt."""
     grader = get_grader(grader_name or suite.grader)
-    gold = {
-        (bench.name, p.item_id): p.answer
-        for bench in (suite.old, suite.fresh)
-        for p in bench.problems
-    }
+    gold = {(form.name, p.item_id): p.answer for form in suite.forms for p in form.problems}
     grades: list[tuple[str, Grade]] = []
     unknown = 0
     with open_store(db) as store:
-        for record in store.iter_attempts(status="ok"):
-            if record.suite != suite.name:
-                continue
-            answer = gold.get((record.benchmark, record.item_id))
+        store.put_items(suite.name, suite.problems())
+        where = AttemptFilter(suites=[suite.name], tasks=["solve"])
+        for attempt in store.iter_attempts(status="ok", where=where):
+            answer = gold.get((attempt.identity.form, attempt.identity.item_id))
             if answer is None:
                 unknown += 1
                 continue
-            grades.append((record.key, grader.grade(record.completion(), answer)))
+            grades.append((attempt.key, grader.grade(attempt.completion, answer)))
         added = store.put_grades(grades)
     return RegradeSummary(grader.name, grader.version, len(grades), added, unknown)

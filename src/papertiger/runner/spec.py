@@ -1,4 +1,4 @@
-"""What to run: models × a suite × k samples with one prompt, into one store."""
+"""What to run: models × a suite's forms × k samples under one or more prompts, into a store."""
 
 from __future__ import annotations
 
@@ -14,17 +14,29 @@ from papertiger.schema import ModelSpec, Suite
 class RunSpec:
     """One `papertiger run`: validated once at the edge, then passed as one object.
 
+    Each prompt template is a condition of its own: every item is run under each.
     `concurrency` overrides every model's own cap when set. Each sample's seed is
-    `seed_base + sample_index`, so k samples of an item differ on servers that honour seeds.
+    `seed_base + sample_index`, so k samples of an item differ on servers that honour
+    seeds. `provider` overrides each model's own provider name when set.
     """
 
     models: tuple[ModelSpec, ...]
     suite: Suite
     samples: int
-    template: PromptTemplate
+    templates: tuple[PromptTemplate, ...]
     db: Path
     max_cost: float | None = None
     concurrency: int | None = None
     seed_base: int = 0
     flush_interval_s: float = 0.5
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    provider: str | None = None
+
+    @property
+    def template(self) -> PromptTemplate:
+        """The first (often the only) prompt template."""
+        return self.templates[0]
+
+    def provider_for(self, model: ModelSpec) -> str:
+        """The provider name that serves `model` in this run."""
+        return self.provider or model.provider

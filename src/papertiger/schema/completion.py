@@ -10,7 +10,11 @@ CompletionStatus = Literal["ok", "error"]
 
 
 class Completion(BaseModel):
-    """One finished attempt. A failed request has status 'error' and no model text."""
+    """One finished attempt. A failed request has status 'error' and no model text.
+
+    Timings: `queue_s` from scheduling to the request being written, `latency_s` from
+    then to the last byte, `ttft_s` from then to the first content or reasoning token.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -23,6 +27,7 @@ class Completion(BaseModel):
     completion_tokens: int | None = None
     reasoning_tokens: int | None = None
     latency_s: float | None = None
+    queue_s: float | None = None
     ttft_s: float | None = None
     output_tokens_per_s: float | None = None
     retries: int = 0

@@ -5,15 +5,26 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from papertiger.schema.request import SamplingParams
+
+SAMPLING_FIELDS = ("temperature", "top_p", "max_tokens", "reasoning_effort", "extra")
 
 
 class ModelSpec(BaseModel):
-    """One `[[model]]` entry. The API key is never held here, only its variable's name."""
+    """One `[[model]]` entry. The API key is never held here, only its variable's name.
+
+    Sampling settings live in one `SamplingParams`; in TOML they may be written flat
+    (`temperature = 0.6`) or as a `[model.sampling]` table. `provider` names the provider
+    that serves the model ('openai' for any OpenAI-compatible endpoint, 'scripted' for
+    the built-in fake model); `provider_options` are that provider's own settings.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str
+    provider: str = "openai"
     base_url: str | None = None
     model: str | None = None
     api_key_env: str | None = None
@@ -26,15 +37,37 @@ class ModelSpec(BaseModel):
     price_out: float | None = Field(default=None, ge=0)
     concurrency: int = Field(default=16, ge=1)
     rpm: float | None = Field(default=None, gt=0)
-    max_tokens: int | None = Field(default=None, ge=1)
-    temperature: float | None = None
-    top_p: float | None = None
-    reasoning_effort: str | None = None
-    extra: dict[str, Any] = Field(default_factory=dict)
+    sampling: SamplingParams = SamplingParams()
     timeout_s: float = Field(default=600.0, gt=0)
     stream: bool = True  # False: one JSON body per reply, cheaper, but no time to first token
+    provider_options: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat_sampling(cls, data: Any) -> Any:
+        """Accept `temperature = ...` beside `[model.sampling]`; both at once is an error."""
+        if not isinstance(data, dict):
+            return data
+        flat = {k: data[k] for k in SAMPLING_FIELDS if k in data}
+        if not flat:
+            return data
+        out = {k: v for k, v in data.items() if k not in SAMPLING_FIELDS}
+        nested = out.get("sampling")
+        if isinstance(nested, SamplingParams):
+            nested = nested.model_dump(exclude_defaults=True)
+        nested = dict(nested or {})
+        both = sorted(set(flat) & set(nested))
+        if both:
+            raise ValueError(f"{both[0]!r} is set both flat and in [model.sampling]")
+        out["sampling"] = {**nested, **flat}
+        return out
 
     @property
     def endpoint_model(self) -> str:
         """The model id sent to the endpoint (defaults to the catalogue name)."""
         return self.model or self.name
+
+    @property
+    def max_tokens(self) -> int | None:
+        """The sampling's output-token cap, if set."""
+        return self.sampling.max_tokens

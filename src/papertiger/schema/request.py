@@ -1,49 +1,62 @@
-"""What is sent to a model, and the content hash that identifies an attempt."""
+"""What is sent to a model: the sampling parameters and one request with its own seed.
+
+A request names the model by its catalogue name only. Where that model lives (base URL,
+key variable, timeout, limits) belongs to the provider that serves it, so the same request
+can go to any endpoint of the model, or to a scripted or local engine.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-KEY_PREFIX = "b2:"
+RequestKind = Literal["chat", "completion"]
 
 
 class SamplingParams(BaseModel):
-    """Everything about sampling that can change the output."""
+    """Everything about sampling that can change the output (held by the catalogue entry)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     temperature: float | None = None
     top_p: float | None = None
-    max_tokens: int | None = None
+    max_tokens: int | None = Field(default=None, ge=1)
     reasoning_effort: str | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
 
+    def canonical(self) -> str:
+        """Sorted, compact JSON: the form that goes into keys and condition ids."""
+        return json.dumps(self.model_dump(), sort_keys=True, separators=(",", ":"), default=str)
+
 
 class ChatRequest(BaseModel):
-    """One attempt to send: a chat (or plain completion) request with its own seed."""
+    """One attempt to send: a chat (or plain completion) request with its own seed.
+
+    `model` is the catalogue name; the provider maps it to an endpoint and model id.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     key: str
-    base_url: str
     model: str
     messages: tuple[dict[str, str], ...] = ()
     prompt: str | None = None
-    kind: Literal["chat", "completion"] = "chat"
+    kind: RequestKind = "chat"
     sampling: SamplingParams = SamplingParams()
     seed: int | None = None
-    api_key_env: str | None = None
-    timeout_s: float = 600.0
-    stream: bool = True
 
-    def body(self, *, stream: bool = True) -> dict[str, Any]:
+    def prompt_text(self) -> str:
+        """The text the model sees (the last user message, or the plain prompt)."""
+        if self.kind == "completion":
+            return self.prompt or ""
+        return self.messages[-1]["content"] if self.messages else ""
+
+    def body(self, endpoint_model: str, *, stream: bool = True) -> dict[str, Any]:
         """The JSON body for /chat/completions or /completions."""
         s = self.sampling
-        body: dict[str, Any] = {"model": self.model}
+        body: dict[str, Any] = {"model": endpoint_model}
         if self.kind == "chat":
             body["messages"] = [dict(m) for m in self.messages]
         else:
@@ -59,13 +72,3 @@ class ChatRequest(BaseModel):
             body["stream"] = True
             body["stream_options"] = {"include_usage": True}
         return body
-
-
-def attempt_key(**parts: Any) -> str:
-    """Hash the output-affecting parts of an attempt into a tagged, stable key.
-
-    Callers pass only what changes the output (model, endpoint model id, suite, item,
-    prompt hash, sampling parameters, sample index); never timeouts or concurrency.
-    """
-    canonical = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
-    return KEY_PREFIX + hashlib.blake2b(canonical.encode(), digest_size=16).hexdigest()

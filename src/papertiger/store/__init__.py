@@ -1,16 +1,16 @@
-"""The results store: every attempt, its grades and the runs, in one SQLite file.
+"""The results store: every attempt, its grades, the items and the runs, in one SQLite file.
 
-store = open_store("results.sqlite")
+store = open_store("results.db")
 todo = [k for k in planned_keys if k not in store.finished_keys(planned_keys)]
-store.put_attempts(records, grades)            # one transaction per batch
-frame = store.attempts_frame()                 # the tidy table for analysis
+store.put_attempts(attempts, grades)           # one transaction per batch
+frame = store.attempts_frame(where=AttemptFilter(suites=["aime"]))
 export(store, "results.parquet")
 """
 
 from papertiger.store.export import ExportFormat, export
-from papertiger.store.frame import ATTEMPT_COLUMNS, GRADE_COLUMNS
+from papertiger.store.frame import GRADE_COLUMNS, ITEM_COLUMNS, AttemptFilter
 from papertiger.store.migrations import MIGRATIONS, Migration
-from papertiger.store.records import AttemptRecord, PutResult, Role
+from papertiger.store.records import ATTEMPT_COLUMNS, PutResult, pack_raw, unpack_raw
 from papertiger.store.sqlite import SQLiteStore, open_store
 
 ResultStore = SQLiteStore
@@ -18,14 +18,16 @@ ResultStore = SQLiteStore
 __all__ = [
     "ATTEMPT_COLUMNS",
     "GRADE_COLUMNS",
+    "ITEM_COLUMNS",
     "MIGRATIONS",
-    "AttemptRecord",
+    "AttemptFilter",
     "ExportFormat",
     "Migration",
     "PutResult",
     "ResultStore",
-    "Role",
     "SQLiteStore",
     "export",
     "open_store",
+    "pack_raw",
+    "unpack_raw",
 ]

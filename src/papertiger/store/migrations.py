@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from papertiger.errors import StoreError
+from papertiger.schema import condition_id
 
 # PRAGMA application_id marks the file as a papertiger store ('ptig' in ASCII).
 APPLICATION_ID = 0x70746967
@@ -101,7 +102,134 @@ def _initial(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration("0001_initial", _initial),)
+# 0002: the attempt at the centre. Attempts name their form (no old/fresh role), task,
+# source, item hash and condition; items and their gold answers get a table; grades carry
+# a score, flags and the hash of the gold answer they were computed against.
+_ATTEMPTS_0002 = """CREATE TABLE attempts (
+    key TEXT PRIMARY KEY,
+    run_id TEXT,
+    source TEXT NOT NULL DEFAULT 'papertiger',
+    model TEXT NOT NULL,
+    endpoint_model TEXT NOT NULL,
+    endpoint TEXT,
+    suite TEXT NOT NULL,
+    form TEXT NOT NULL,
+    form_released TEXT,
+    item_id TEXT NOT NULL,
+    item_hash TEXT,
+    task TEXT NOT NULL DEFAULT 'solve',
+    prompt_name TEXT NOT NULL,
+    prompt_hash TEXT NOT NULL,
+    sampling_json TEXT NOT NULL DEFAULT '{}',
+    seed_base INTEGER,
+    condition TEXT NOT NULL,
+    sample_index INTEGER NOT NULL CHECK (sample_index >= 0),
+    seed INTEGER,
+    status TEXT NOT NULL CHECK (status IN ('ok', 'error')),
+    text TEXT,
+    reasoning TEXT,
+    finish_reason TEXT,
+    prompt_tokens INTEGER,
+    completion_tokens INTEGER,
+    reasoning_tokens INTEGER,
+    cost_usd REAL,
+    latency_s REAL,
+    queue_s REAL,
+    ttft_s REAL,
+    output_tokens_per_s REAL,
+    retries INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    raw BLOB,
+    created_at TEXT NOT NULL
+)"""
+_GRADES_0002 = """CREATE TABLE grades (
+    id INTEGER PRIMARY KEY,
+    attempt_key TEXT NOT NULL REFERENCES attempts (key),
+    grader TEXT NOT NULL,
+    version TEXT NOT NULL,
+    gold_hash TEXT,
+    extracted TEXT,
+    score REAL NOT NULL,
+    correct INTEGER NOT NULL CHECK (correct IN (0, 1)),
+    method TEXT NOT NULL,
+    flags TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL
+)"""
+_ITEMS_0002 = """CREATE TABLE items (
+    suite TEXT NOT NULL,
+    form TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    item_hash TEXT NOT NULL,
+    problem TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    released TEXT,
+    topic TEXT,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (suite, form, item_id)
+)"""
+_INDEXES_0002 = (
+    "CREATE INDEX attempts_suite_form ON attempts (suite, form, model)",
+    "CREATE INDEX attempts_condition ON attempts (condition)",
+    "CREATE INDEX attempts_run ON attempts (run_id)",
+    "CREATE INDEX attempts_status ON attempts (status)",
+    "CREATE INDEX grades_attempt ON grades (attempt_key)",
+    "CREATE UNIQUE INDEX grades_once ON grades"
+    " (attempt_key, grader, version, COALESCE(gold_hash, ''))",
+)
+
+
+def _forms_and_conditions(conn: sqlite3.Connection) -> None:
+    """Rebuild attempts and grades in the 0002 shape; every 0001 row is kept.
+
+    0001 rows: `benchmark` (the set's name) becomes the form, the task is 'solve', the
+    source a papertiger run, the seed base seed − sample index, and the condition is
+    computed from the stored prompt hash and sampling. Their item hash is unknown (the old
+    key hashed the answer too), so resuming a 0001 run may ask for those attempts again.
+    """
+    conn.create_function("pt_condition", 4, condition_id, deterministic=True)
+    conn.execute("ALTER TABLE attempts RENAME TO attempts_0001")
+    conn.execute("ALTER TABLE grades RENAME TO grades_0001")
+    for name in ("attempts_model_benchmark", "attempts_run", "attempts_status", "grades_attempt"):
+        conn.execute(f"DROP INDEX IF EXISTS {name}")
+    conn.execute(_ATTEMPTS_0002)
+    conn.execute(
+        """INSERT INTO attempts (key, run_id, source, model, endpoint_model, endpoint, suite,
+            form, form_released, item_id, item_hash, task, prompt_name, prompt_hash,
+            sampling_json, seed_base, condition, sample_index, seed, status, text, reasoning,
+            finish_reason, prompt_tokens, completion_tokens, reasoning_tokens, cost_usd,
+            latency_s, queue_s, ttft_s, output_tokens_per_s, retries, error, raw, created_at)
+        SELECT key, run_id, 'papertiger', model, endpoint_model, base_url, suite, benchmark,
+            NULL, item_id, NULL, 'solve', prompt_name, prompt_hash, sampling_json,
+            CASE WHEN seed IS NULL THEN NULL ELSE seed - sample_index END,
+            pt_condition('solve', prompt_hash, sampling_json,
+                         CASE WHEN seed IS NULL THEN NULL ELSE seed - sample_index END),
+            sample_index, seed, status, text, reasoning, finish_reason, prompt_tokens,
+            completion_tokens, reasoning_tokens, NULL, latency_s, NULL, ttft_s,
+            output_tokens_per_s, retries, error, raw, created_at
+        FROM attempts_0001"""
+    )
+    conn.execute(_GRADES_0002)
+    conn.execute(
+        """INSERT INTO grades (id, attempt_key, grader, version, gold_hash, extracted, score,
+            correct, method, flags, created_at)
+        SELECT id, attempt_key, grader, version, NULL, extracted, correct, correct, method,
+            trim((CASE WHEN fallback THEN 'fallback' ELSE '' END) || ',' ||
+                 (CASE WHEN truncated THEN 'truncated' ELSE '' END), ','),
+            created_at
+        FROM grades_0001"""
+    )
+    conn.execute("DROP TABLE grades_0001")
+    conn.execute("DROP TABLE attempts_0001")
+    conn.execute(_ITEMS_0002)
+    for statement in _INDEXES_0002:
+        conn.execute(statement)
+    conn.execute("ALTER TABLE attempt_errors ADD COLUMN status_code INTEGER")
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration("0001_initial", _initial),
+    Migration("0002_forms_conditions_items", _forms_and_conditions),
+)
 
 
 def applied_migrations(conn: sqlite3.Connection) -> list[str]:

@@ -1,8 +1,9 @@
-"""What the store holds: one `AttemptRecord` per attempt, and what a batch write did.
+"""How attempts become rows and rows attempts, and what a batch write did.
 
-An attempt record is a `Completion` (what came back) plus its identity (who was asked
-what, how, and in which run). It is the unit the runner writes and `iter_attempts` reads
-back, so a regrade can rebuild everything it needs without the network.
+The store holds `schema.Attempt`s: an identity, a completion, and where and when it ran.
+Rows are built straight from those objects (no validation on the hot path: the objects
+were validated when they were made) and read back into them, so a regrade can rebuild
+everything it needs without the network.
 """
 
 from __future__ import annotations
@@ -10,13 +11,57 @@ from __future__ import annotations
 import datetime as dt
 import zlib
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import AwareDatetime, ConfigDict, Field
+from papertiger.schema import (
+    Attempt,
+    AttemptIdentity,
+    Completion,
+    Grade,
+    SamplingParams,
+    condition_id,
+)
 
-from papertiger.schema import Completion
-
-Role = Literal["old", "fresh"]
+IDENTITY_COLUMNS: tuple[str, ...] = (
+    "key",
+    "run_id",
+    "source",
+    "model",
+    "endpoint_model",
+    "endpoint",
+    "suite",
+    "form",
+    "form_released",
+    "item_id",
+    "item_hash",
+    "task",
+    "prompt_name",
+    "prompt_hash",
+    "sampling_json",
+    "seed_base",
+    "condition",
+    "sample_index",
+    "seed",
+)
+RESULT_COLUMNS: tuple[str, ...] = (
+    "status",
+    "text",
+    "reasoning",
+    "finish_reason",
+    "prompt_tokens",
+    "completion_tokens",
+    "reasoning_tokens",
+    "cost_usd",
+    "latency_s",
+    "queue_s",
+    "ttft_s",
+    "output_tokens_per_s",
+    "retries",
+    "error",
+    "raw",
+    "created_at",
+)
+ATTEMPT_COLUMNS: tuple[str, ...] = IDENTITY_COLUMNS + RESULT_COLUMNS
 
 
 def utc_now() -> dt.datetime:
@@ -48,49 +93,103 @@ def unpack_raw(value: object) -> str | None:
     raise TypeError(f"unexpected raw value of type {type(value).__name__}")
 
 
-class AttemptRecord(Completion):
-    """One stored attempt: the completion's fields plus the attempt's identity.
+def attempt_row(attempt: Attempt, created_at: str) -> tuple[Any, ...]:
+    """The row of one attempt, in ATTEMPT_COLUMNS order."""
+    i, c = attempt.identity, attempt.completion
+    sampling = i.sampling.canonical()
+    seed_base = i.seed_base
+    return (
+        c.key,
+        attempt.run_id,
+        i.source,
+        i.model,
+        i.endpoint_model,
+        attempt.endpoint,
+        i.suite,
+        i.form,
+        None if i.form_released is None else i.form_released.isoformat(),
+        i.item_id,
+        i.item_hash or None,
+        i.task,
+        i.prompt_name,
+        i.prompt_hash,
+        sampling,
+        seed_base,
+        condition_id(i.task, i.prompt_hash, sampling, seed_base),
+        i.sample_index,
+        i.seed,
+        c.status,
+        c.text,
+        c.reasoning,
+        c.finish_reason,
+        c.prompt_tokens,
+        c.completion_tokens,
+        c.reasoning_tokens,
+        attempt.cost_usd,
+        c.latency_s,
+        c.queue_s,
+        c.ttft_s,
+        c.output_tokens_per_s,
+        c.retries,
+        c.error,
+        pack_raw(c.raw),
+        created_at,
+    )
 
-    `model` is the catalogue name, `endpoint_model` the id sent to the endpoint;
-    `benchmark` is the set name (e.g. 'aime2024') and `role` says whether that set is the
-    suite's 'old' or 'fresh' half. `sampling_json` is the canonical JSON of the sampling
-    parameters that went into the key. No field may hold a secret: keys come from the
-    environment and never reach a record.
-    """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+def attempt_from_row(values: dict[str, Any]) -> Attempt:
+    """An `Attempt` from one stored row (a dict by column name)."""
+    released = values.get("form_released")
+    identity = AttemptIdentity(
+        model=values["model"],
+        endpoint_model=values["endpoint_model"],
+        source=values["source"],
+        suite=values["suite"],
+        form=values["form"],
+        form_released=dt.date.fromisoformat(released) if released else None,
+        item_id=values["item_id"],
+        item_hash=values["item_hash"] or "",
+        task=values["task"],
+        prompt_name=values["prompt_name"],
+        prompt_hash=values["prompt_hash"],
+        sampling=SamplingParams.model_validate_json(values["sampling_json"] or "{}"),
+        sample_index=values["sample_index"],
+        seed=values["seed"],
+    )
+    completion = Completion(
+        key=values["key"],
+        **{name: values[name] for name in Completion.model_fields if name != "key"},
+    )
+    return Attempt(
+        identity=identity,
+        completion=completion,
+        run_id=values["run_id"],
+        endpoint=values["endpoint"],
+        cost_usd=values["cost_usd"],
+    )
 
-    run_id: str | None = None
-    model: str
-    endpoint_model: str
-    base_url: str | None = None
-    suite: str
-    benchmark: str
-    role: Role | None = None
-    item_id: str
-    sample_index: int = Field(ge=0)
-    seed: int | None = None
-    prompt_name: str
-    prompt_hash: str
-    sampling_json: str = "{}"
-    created_at: AwareDatetime = Field(default_factory=utc_now)
 
-    @classmethod
-    def from_completion(cls, completion: Completion, **identity: Any) -> AttemptRecord:
-        """Attach identity fields (run_id, model, suite, item_id, ...) to a completion."""
-        return cls(**completion.model_dump(), **identity)
-
-    def completion(self) -> Completion:
-        """The plain `Completion` inside this record (what a grader takes)."""
-        fields = Completion.model_fields.keys()
-        return Completion(**{name: getattr(self, name) for name in fields})
+def grade_row(key: str, grade: Grade, created_at: str) -> tuple[Any, ...]:
+    """One `grades` row (flags stored as a sorted, comma-separated list)."""
+    return (
+        key,
+        grade.grader,
+        grade.version,
+        grade.gold_hash,
+        grade.extracted,
+        float(grade.score),
+        int(grade.correct),
+        grade.method,
+        ",".join(sorted(grade.flags)),
+        created_at,
+    )
 
 
 @dataclass(frozen=True)
 class PutResult:
     """What one `put_attempts` batch did.
 
-    `skipped` counts records whose key already held an 'ok' attempt (never overwritten);
+    `skipped` counts attempts whose key already held an 'ok' attempt (never overwritten);
     `replaced` counts earlier 'error' attempts superseded by a newer try.
     """
 

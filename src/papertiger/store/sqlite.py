@@ -13,6 +13,7 @@ Invariants:
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.metadata
 import json
 import sqlite3
@@ -27,11 +28,19 @@ if TYPE_CHECKING:
     import pandas as pd
 
 from papertiger.errors import StoreError
-from papertiger.schema import CompletionStatus, Grade
-from papertiger.store.frame import ATTEMPT_COLUMNS, frame_query, typed_frame
+from papertiger.schema import Attempt, CompletionStatus, Grade, Problem
+from papertiger.store.frame import AttemptFilter, frame_query, typed_frame
 from papertiger.store.migrations import APPLICATION_ID, migrate
-from papertiger.store.records import AttemptRecord, PutResult, iso_utc, unpack_raw, utc_now
-from papertiger.store.writes import insert_attempts, insert_grades, write_attempt
+from papertiger.store.reads import holdings_frame
+from papertiger.store.records import (
+    ATTEMPT_COLUMNS,
+    PutResult,
+    attempt_from_row,
+    iso_utc,
+    unpack_raw,
+    utc_now,
+)
+from papertiger.store.writes import insert_attempts, insert_grades, replace_attempt, upsert_items
 
 Synchronous = Literal["NORMAL", "FULL"]
 _CHUNK = 500  # stays well under SQLite's bound-parameter limit
@@ -139,44 +148,50 @@ class SQLiteStore:
 
     def put_attempts(
         self,
-        records: Sequence[AttemptRecord],
+        attempts: Sequence[Attempt],
         grades: Sequence[tuple[str, Grade]] = (),
     ) -> PutResult:
         """Write a batch of attempts and their grades in one transaction.
 
-        An existing 'ok' attempt is kept and the new record (and its grades) skipped; an
+        An existing 'ok' attempt is kept and the new one (and its grades) skipped; an
         existing 'error' attempt is replaced, and its grades, which graded the failure,
         are dropped with it.
         """
         with self._transaction() as conn:
-            status = self._statuses(conn, [r.key for r in records])
+            status = self._statuses(conn, [a.key for a in attempts])
             inserted = replaced = 0
             skipped: set[str] = set()
-            fresh: list[AttemptRecord] = []
-            for record in records:
-                previous = status.get(record.key)
+            fresh: list[Attempt] = []
+            for attempt in attempts:
+                key = attempt.key
+                previous = status.get(key)
                 if previous == "ok":
-                    skipped.add(record.key)
+                    skipped.add(key)
                     continue
                 if previous is None:
-                    fresh.append(record)
+                    fresh.append(attempt)
                     inserted += 1
                 else:
                     insert_attempts(conn, fresh)  # the key may be among them: write first
                     fresh = []
-                    write_attempt(conn, record, replace=True)
+                    replace_attempt(conn, attempt)
                     replaced += 1
-                status[record.key] = record.status
+                status[key] = attempt.completion.status
             insert_attempts(conn, fresh)
             kept = [(key, grade) for key, grade in grades if key not in skipped]
             added = insert_grades(conn, kept)
-        skipped_count = sum(1 for r in records if r.key in skipped)
+        skipped_count = sum(1 for a in attempts if a.key in skipped)
         return PutResult(inserted, replaced, skipped_count, added)
 
     def put_grades(self, grades: Sequence[tuple[str, Grade]]) -> int:
         """Add grades for stored attempts (a regrade); return how many rows were new."""
         with self._transaction() as conn:
             return insert_grades(conn, grades)
+
+    def put_items(self, suite: str, problems: Sequence[Problem]) -> int:
+        """Record the items of a suite with their current text and gold answer."""
+        with self._transaction() as conn:
+            return upsert_items(conn, suite, problems)
 
     @staticmethod
     def _statuses(conn: sqlite3.Connection, keys: Sequence[str]) -> dict[str, str]:
@@ -202,10 +217,11 @@ class SQLiteStore:
 
     def mean_output_tokens(self) -> dict[str, float]:
         """Mean completion tokens of successful attempts, per model (for cost estimates)."""
-        rows = self._conn.execute(
-            "SELECT model, AVG(completion_tokens) FROM attempts "
-            "WHERE status = 'ok' AND completion_tokens IS NOT NULL GROUP BY model"
-        ).fetchall()
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT model, AVG(completion_tokens) FROM attempts "
+                "WHERE status = 'ok' AND completion_tokens IS NOT NULL GROUP BY model"
+            ).fetchall()
         return {str(model): float(mean) for model, mean in rows}
 
     def error_keys(self) -> set[str]:
@@ -214,24 +230,27 @@ class SQLiteStore:
             rows = self._conn.execute("SELECT key FROM attempts WHERE status = 'error'")
             return {row[0] for row in rows}
 
-    def count_attempts(self) -> int:
-        """Number of stored attempts (one per key)."""
+    def count_attempts(self, where: AttemptFilter | None = None) -> int:
+        """Number of stored attempts (one per key), optionally filtered."""
+        clause, params = (where or AttemptFilter()).where()
         with self._lock:
-            return int(self._conn.execute("SELECT count(*) FROM attempts").fetchone()[0])
+            query = f"SELECT count(*) FROM attempts a WHERE {clause}"
+            return int(self._conn.execute(query, params).fetchone()[0])
 
-    def iter_attempts(self, *, status: CompletionStatus | None = None) -> Iterator[AttemptRecord]:
-        """Stored attempts as records, oldest first; optionally only 'ok' or 'error'."""
-        query = f"SELECT {', '.join(ATTEMPT_COLUMNS)} FROM attempts"
-        params: tuple[str, ...] = ()
-        if status is not None:
-            query += " WHERE status = ?"
-            params = (status,)
+    def iter_attempts(
+        self, *, status: CompletionStatus | None = None, where: AttemptFilter | None = None
+    ) -> Iterator[Attempt]:
+        """Stored attempts, oldest first; optionally only 'ok' or 'error', or filtered."""
+        base = where or AttemptFilter()
+        filt = dataclasses.replace(base, status=status or base.status)
+        clause, params = filt.where()
+        query = f"SELECT {', '.join(ATTEMPT_COLUMNS)} FROM attempts a WHERE {clause}"
         with self._lock:
             rows = self._conn.execute(query + " ORDER BY created_at, key", params).fetchall()
         for row in rows:
             values = dict(zip(ATTEMPT_COLUMNS, row, strict=True))
             values["raw"] = unpack_raw(values["raw"])
-            yield AttemptRecord.model_validate(values)
+            yield attempt_from_row(values)
 
     def attempts_frame(
         self,
@@ -239,21 +258,25 @@ class SQLiteStore:
         *,
         latest_grader: bool = True,
         include_raw: bool = False,
+        where: AttemptFilter | None = None,
+        columns: Sequence[str] | None = None,
     ) -> pd.DataFrame:
-        """The tidy table: one row per attempt joined with its grade.
+        """The tidy table: one row per attempt with its grade, gold answer and problem text.
 
         With `latest_grader` (the default) each attempt gets its newest grade, among
         `grader`'s grades if a grader is named, else among all graders; ungraded attempts
         have missing grade columns. With `latest_grader=False` there is one row per
         (attempt, grade) pair instead. `raw` (the verbatim response) is left out unless
-        `include_raw`, as it is large and analyses do not need it.
+        `include_raw`, as it is large and analyses do not need it; `columns` limits the
+        attempt columns read.
         """
-        query = frame_query(latest_grader, include_raw)
+        clause, params = (where or AttemptFilter()).where()
+        query = frame_query(latest_grader, include_raw, clause, columns)
         with self._lock:
             import pandas as pd
 
-            frame = pd.read_sql_query(query, self._conn, params={"grader": grader})
-        if include_raw:
+            frame = pd.read_sql_query(query, self._conn, params=[grader, grader, *params])
+        if include_raw and "raw" in frame.columns:
             frame["raw"] = frame["raw"].map(unpack_raw)
         return typed_frame(frame)
 
@@ -265,6 +288,23 @@ class SQLiteStore:
             return pd.read_sql_query(
                 "SELECT * FROM attempt_errors ORDER BY created_at, id", self._conn
             )
+
+    def items_frame(self, suite: str | None = None) -> pd.DataFrame:
+        """The items the store knows (text, gold answer, release date), per suite and form."""
+        with self._lock:
+            import pandas as pd
+
+            return pd.read_sql_query(
+                "SELECT * FROM items WHERE (? IS NULL OR suite = ?) ORDER BY suite, form, item_id",
+                self._conn,
+                params=[suite, suite],
+            )
+
+    def holdings(self) -> pd.DataFrame:
+        """What the store holds, one row per suite × task × prompt × condition: sampling,
+        seed base, models, forms, attempts (ok, errors) and the runs that wrote them."""
+        with self._lock:
+            return holdings_frame(self._conn)
 
     def _where(self) -> str:
         return str(self.path) if self.path is not None else "the in-memory store"

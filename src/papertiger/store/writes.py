@@ -1,4 +1,4 @@
-"""Writing attempts and grades inside a transaction: bulk inserts, replacements, history."""
+"""Writing attempts, grades and items inside a transaction: bulk inserts, replacements."""
 
 from __future__ import annotations
 
@@ -7,75 +7,92 @@ from collections.abc import Sequence
 from typing import Any
 
 from papertiger.errors import StoreError
-from papertiger.schema import Grade
-from papertiger.store.frame import ATTEMPT_COLUMNS
-from papertiger.store.records import AttemptRecord, iso_utc, pack_raw, utc_now
-
-
-def attempt_row(record: AttemptRecord) -> tuple[Any, ...]:
-    values = record.model_dump()
-    values["created_at"] = iso_utc(record.created_at)
-    values["raw"] = pack_raw(record.raw)
-    return tuple(values[name] for name in ATTEMPT_COLUMNS)
-
+from papertiger.schema import Attempt, Grade, Problem, text_hash
+from papertiger.store.records import ATTEMPT_COLUMNS, attempt_row, grade_row, iso_utc, utc_now
 
 INSERT_ATTEMPT = (
     f"INSERT INTO attempts ({', '.join(ATTEMPT_COLUMNS)}) "
     f"VALUES ({', '.join('?' * len(ATTEMPT_COLUMNS))})"
 )
+UPDATE_ATTEMPT = (
+    f"UPDATE attempts SET {', '.join(f'{c} = ?' for c in ATTEMPT_COLUMNS)} WHERE key = ?"
+)
 INSERT_ERROR = (
     "INSERT INTO attempt_errors (key, run_id, error, retries, latency_s, raw, created_at)"
     " VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
+INSERT_GRADE = (
+    "INSERT OR IGNORE INTO grades (attempt_key, grader, version, gold_hash, extracted, score,"
+    " correct, method, flags, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+UPSERT_ITEM = (
+    "INSERT INTO items (suite, form, item_id, item_hash, problem, answer, released,"
+    " topic, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (suite, form, item_id) DO UPDATE SET item_hash = excluded.item_hash,"
+    " problem = excluded.problem, answer = excluded.answer,"
+    " released = excluded.released, topic = excluded.topic,"
+    " updated_at = excluded.updated_at"
+    " WHERE items.item_hash IS NOT excluded.item_hash OR items.answer IS NOT excluded.answer"
+    " OR items.released IS NOT excluded.released"
+)
 
 
-def error_row(record: AttemptRecord) -> tuple[Any, ...]:
-    return (
-        record.key,
-        record.run_id,
-        record.error,
-        record.retries,
-        record.latency_s,
-        record.raw,
-        iso_utc(record.created_at),
-    )
+def _error_row(attempt: Attempt, created_at: str) -> tuple[Any, ...]:
+    c = attempt.completion
+    return (c.key, attempt.run_id, c.error, c.retries, c.latency_s, c.raw, created_at)
 
 
-def insert_attempts(conn: sqlite3.Connection, records: Sequence[AttemptRecord]) -> None:
+def insert_attempts(conn: sqlite3.Connection, attempts: Sequence[Attempt]) -> None:
     """New keys in bulk (one executemany), each failure also into the error history."""
-    conn.executemany(INSERT_ATTEMPT, [attempt_row(r) for r in records])
-    conn.executemany(INSERT_ERROR, [error_row(r) for r in records if r.status == "error"])
+    now = iso_utc(utc_now())
+    conn.executemany(INSERT_ATTEMPT, [attempt_row(a, now) for a in attempts])
+    errors = [_error_row(a, now) for a in attempts if a.completion.status == "error"]
+    if errors:
+        conn.executemany(INSERT_ERROR, errors)
 
 
-def write_attempt(conn: sqlite3.Connection, record: AttemptRecord, *, replace: bool) -> None:
-    row = attempt_row(record)
-    if replace:
-        conn.execute("DELETE FROM grades WHERE attempt_key = ?", (record.key,))
-        sets = ", ".join(f"{name} = ?" for name in ATTEMPT_COLUMNS)
-        conn.execute(f"UPDATE attempts SET {sets} WHERE key = ?", (*row, record.key))
-    else:
-        marks = ", ".join("?" * len(ATTEMPT_COLUMNS))
-        conn.execute(f"INSERT INTO attempts ({', '.join(ATTEMPT_COLUMNS)}) VALUES ({marks})", row)
-    if record.status == "error":
-        conn.execute(INSERT_ERROR, error_row(record))
+def replace_attempt(conn: sqlite3.Connection, attempt: Attempt) -> None:
+    """Overwrite an 'error' attempt with a newer try; its grades graded the failure."""
+    now = iso_utc(utc_now())
+    conn.execute("DELETE FROM grades WHERE attempt_key = ?", (attempt.key,))
+    conn.execute(UPDATE_ATTEMPT, (*attempt_row(attempt, now), attempt.key))
+    if attempt.completion.status == "error":
+        conn.execute(INSERT_ERROR, _error_row(attempt, now))
 
 
 def insert_grades(conn: sqlite3.Connection, grades: Sequence[tuple[str, Grade]]) -> int:
+    """Add grade rows; the same (attempt, grader, version, gold) twice is a no-op."""
     now = iso_utc(utc_now())
-    rows = [
-        (key, g.grader, g.version, g.extracted, int(g.correct), g.method, int(g.fallback),
-         int(g.truncated), now)
-        for key, g in grades
-    ]
+    rows = [grade_row(key, g, now) for key, g in grades]
     before = conn.total_changes
     try:
-        conn.executemany(
-            "INSERT OR IGNORE INTO grades (attempt_key, grader, version, extracted, correct,"
-            " method, fallback, truncated, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
+        conn.executemany(INSERT_GRADE, rows)
     except sqlite3.IntegrityError as exc:
-        known = {r[0] for r in conn.execute("SELECT key FROM attempts")} if len(rows) < 10_000 else set()
-        missing = next((r[0] for r in rows if r[0] not in known), "?")
+        keys = [r[0] for r in rows]
+        marks = ",".join("?" * min(len(keys), 500))
+        known = {r[0] for r in conn.execute(f"SELECT key FROM attempts WHERE key IN ({marks})", keys[:500])}
+        missing = next((k for k in keys if k not in known), "?")
         raise StoreError(f"cannot store a grade for unknown attempt key {missing!r}") from exc
+    return conn.total_changes - before
+
+
+def upsert_items(conn: sqlite3.Connection, suite: str, problems: Sequence[Problem]) -> int:
+    """Record items with their current text and gold answer; return rows added or changed."""
+    now = iso_utc(utc_now())
+    rows = [
+        (
+            suite,
+            p.benchmark,
+            p.item_id,
+            text_hash(p.problem),
+            p.problem,
+            p.answer,
+            None if p.released is None else p.released.isoformat(),
+            p.topic,
+            now,
+        )
+        for p in problems
+    ]
+    before = conn.total_changes
+    conn.executemany(UPSERT_ITEM, rows)
     return conn.total_changes - before

@@ -24,7 +24,7 @@ from matplotlib.patches import Patch
 from matplotlib.text import Annotation, Text
 from matplotlib.transforms import Bbox, blended_transform_factory
 
-from papertiger.analysis.results import METRIC_COLUMNS, METRIC_LABELS, ShrinkageReport
+from papertiger.analysis.results import METRIC_COLUMNS, METRIC_LABELS, Report, ShrinkageSection
 
 HAlign = Literal["left", "center", "right"]
 VAlign = Literal["bottom", "center", "top"]
@@ -78,22 +78,26 @@ def signed(value: float, digits: int = 1) -> str:
     return f"{value:+.{digits}f}".replace("-", MINUS)
 
 
-def group_order(report: ShrinkageReport) -> list[str]:
-    """Group names in report order: the `groups` rows (without Overall), then any others."""
-    names: list[str] = []
-    groups = report.groups
-    if "group" in groups.columns and len(groups):
-        listed = groups["group"].astype(str).tolist()
-        names = listed[:-1] if listed[-1] == OVERALL else listed
-    for name in report.models["group"].astype(str):
-        if name not in names:
-            names.append(name)
+def group_order(section: ShrinkageSection) -> list[str]:
+    """Group names in report order: the group rows (without Overall), then any others."""
+    names = list(section.group_names)
+    for row in section.models:
+        if row.group not in names:
+            names.append(row.group)
     return names
 
 
-def group_colors(report: ShrinkageReport) -> dict[str, str]:
+def group_colors(section: ShrinkageSection) -> dict[str, str]:
     """One palette colour per group, the same in every figure and in the HTML tables."""
-    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(group_order(report))}
+    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(group_order(section))}
+
+
+def model_frame(section: ShrinkageSection) -> pd.DataFrame:
+    """The per-model rows as a frame whose `group` column is the group-by value."""
+    frame = pd.DataFrame([m.as_dict("group") for m in section.models])
+    if frame.empty:
+        return pd.DataFrame(columns=["model", "group", "old", "fresh", *METRIC_COLUMNS.values()])
+    return frame
 
 
 def _new_figure(width: float, height: float) -> Figure:
@@ -111,11 +115,11 @@ def _limits(models: pd.DataFrame) -> tuple[float, float]:
     return max(0.0, float(values.min()) - 6), min(100.0, float(values.max()) + 6)
 
 
-def scatter_old_fresh(report: ShrinkageReport) -> Figure:
+def scatter_old_fresh(report: ShrinkageSection) -> Figure:
     """Old-version score (x) against fresh-version score (y), one labelled point per model."""
     fig = _new_figure(7.0, 6.4)
     ax = fig.add_subplot()
-    models = report.models.dropna(subset=["old", "fresh"])
+    models = model_frame(report).dropna(subset=["old", "fresh"])
     lo, hi = _limits(models)
     ax.plot([lo, hi], [lo, hi], ls="--", lw=1, color="0.45", zorder=1, label="no fall (y = x)")
     for i, (group, colour) in enumerate(group_colors(report).items()):
@@ -138,7 +142,7 @@ def scatter_old_fresh(report: ShrinkageReport) -> Figure:
     return fig
 
 
-def _frame_scatter(ax: Axes, report: ShrinkageReport, lo: float, hi: float) -> None:
+def _frame_scatter(ax: Axes, report: ShrinkageSection, lo: float, hi: float) -> None:
     """Axes limits, labels, title, grid, the reading hint and the legend."""
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, hi)
@@ -238,11 +242,11 @@ def _move(label: Annotation, candidate: Candidate) -> None:
     label.set_verticalalignment(va)
 
 
-def fall_bars(report: ShrinkageReport, metric: str = "pct") -> Figure:
+def fall_bars(report: ShrinkageSection, metric: str = "pct") -> Figure:
     """Per-model fall as horizontal bars, biggest drop on top, group means as dashed lines."""
     column = METRIC_COLUMNS.get(metric, metric)
     label = METRIC_LABELS.get(metric, column)
-    data = report.models.dropna(subset=[column]).sort_values(column, ascending=False)
+    data = model_frame(report).dropna(subset=[column]).sort_values(column, ascending=False)
     colours = group_colors(report)
     fig = _new_figure(7.0, 1.6 + 0.24 * max(len(data), 1))
     ax = fig.add_subplot()
@@ -269,7 +273,7 @@ def fall_bars(report: ShrinkageReport, metric: str = "pct") -> Figure:
     return fig
 
 
-def _bar_legend(ax: Axes, report: ShrinkageReport, column: str, present: set[str]) -> None:
+def _bar_legend(ax: Axes, report: ShrinkageSection, column: str, present: set[str]) -> None:
     """Dashed group-mean lines, and a legend of group colours and means."""
     colours = group_colors(report)
     handles: list[Artist] = [
@@ -284,7 +288,7 @@ def _bar_legend(ax: Axes, report: ShrinkageReport, column: str, present: set[str
 
 def _error_bars(data: pd.DataFrame, column: str) -> list[list[float]] | None:
     low, high = f"{column}_low", f"{column}_high"
-    if low not in data.columns or high not in data.columns:
+    if low not in data.columns or high not in data.columns or data[low].isna().all():
         return None
     value = data[column].astype(float)
     below = (value - data[low].astype(float)).clip(lower=0).fillna(0)
@@ -317,34 +321,43 @@ def _value_labels(ax: Axes, values: list[float], digits: int, header: str) -> No
     )
 
 
-def _group_means(report: ShrinkageReport, column: str) -> dict[str, float]:
-    """Group means of `column`: from the `groups` frame, else computed from the models."""
-    groups = report.groups
-    if column in groups.columns and "group" in groups.columns:
-        rows = groups[groups["group"].astype(str).isin(group_order(report))]
-        means = pd.Series(rows[column].to_numpy(), index=rows["group"].astype(str))
-    else:
-        means = report.models.groupby("group")[column].mean()
-    return {str(g): float(m) for g, m in means.items() if pd.notna(m)}
+def _group_means(report: ShrinkageSection, column: str) -> dict[str, float]:
+    """Group means of `column` from the section's group rows (plain means over models)."""
+    return {
+        g.group: float(getattr(g, column))
+        for g in report.groups
+        if not g.overall and pd.notna(getattr(g, column))
+    }
 
 
-FIGURES: dict[str, Callable[[ShrinkageReport], Figure]] = {
+FIGURES: dict[str, Callable[[ShrinkageSection], Figure]] = {
     "old_vs_fresh": scatter_old_fresh,
     "fall_bars": fall_bars,
 }
 
 
-def save_figures(report: ShrinkageReport, directory: str | Path) -> list[Path]:
-    """Write every figure as PNG (150 dpi) and SVG into `directory`; return the paths."""
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "form"
+
+
+def save_figures(report: Report, directory: str | Path) -> list[Path]:
+    """Write every figure of every section as PNG (150 dpi) and SVG into `directory`.
+
+    With one section the files are `old_vs_fresh.png`, `fall_bars.svg`, ...; with several,
+    each name carries its forms (`old_vs_fresh_aime2025-aime2026.png`).
+    """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     paths: list[Path] = []
-    for name, make in FIGURES.items():
-        fig = make(report)
-        for suffix in ("png", "svg"):
-            path = directory / f"{name}.{suffix}"
-            fig.savefig(path, format=suffix, dpi=150, metadata=_metadata(suffix))
-            paths.append(path)
+    sections = report.shrinkage
+    for section in sections:
+        suffix_name = "" if len(sections) == 1 else f"_{_slug(section.old_label)}-{_slug(section.fresh_label)}"
+        for name, make in FIGURES.items():
+            fig = make(section)
+            for suffix in ("png", "svg"):
+                path = directory / f"{name}{suffix_name}.{suffix}"
+                fig.savefig(path, format=suffix, dpi=150, metadata=_metadata(suffix))
+                paths.append(path)
     return paths
 
 

@@ -21,21 +21,27 @@ from papertiger.analysis.results import (
     METRIC_COLUMNS,
     METRIC_LABELS,
     GroupComparison,
+    GroupRow,
     Interval,
+    MetricsTable,
+    Multiverse,
     PowerResult,
-    ShrinkageReport,
+    Report,
+    ShrinkageSection,
+    Skipped,
     TestResult,
 )
 from papertiger.report.figures import (
     MINUS,
-    OVERALL,
     fall_bars,
     figure_svg,
     group_colors,
     group_order,
+    model_frame,
     scatter_old_fresh,
 )
-from papertiger.report.grid import SIDES, multiverse_grid
+
+SIDES = ("two-sided", "less")
 
 TEMPLATE = "report.html.j2"
 DIGITS = {"pp": 1, "pct": 1, "logit": 2}
@@ -103,31 +109,32 @@ def sidedness(alternative: str, group_a: str = "A", group_b: str = "B", short: b
     return "two-sided" if short else f"two-sided: {mean}{group_a} \u2260 {mean}{group_b}"
 
 
-def model_columns(report: ShrinkageReport) -> list[Column]:
-    """Columns of the per-model table; CI columns only where the frame has them."""
-    frame = report.models
+def model_columns(section: ShrinkageSection) -> list[Column]:
+    """Columns of the per-model table; CI columns only where some row has an interval."""
     columns = [
         Column("Model", ("model",), "text"),
-        Column("Group", ("group",), "text"),
-        Column(str(report.old_label), ("old",)),
-        Column(str(report.fresh_label), ("fresh",)),
+        Column(section.group_by.capitalize(), ("group",), "text"),
+        Column(str(section.old_label), ("old",)),
+        Column(str(section.fresh_label), ("fresh",)),
     ]
     for metric in ORDER:
-        column = METRIC_COLUMNS[metric]
         columns.append(
             Column(
                 METRIC_LABELS[metric],
-                (column,),
+                (METRIC_COLUMNS[metric],),
                 "signed",
                 DIGITS[metric],
-                primary=metric == report.metric,
+                primary=metric == section.metric,
             )
         )
+    intervals = {"pp": any(m.pp_ci for m in section.models), "pct": any(m.pct_ci for m in section.models)}
     for metric in ORDER:
         column = METRIC_COLUMNS[metric]
-        low, high = f"{column}_low", f"{column}_high"
-        if low in frame.columns and high in frame.columns:
-            columns.append(Column(f"{METRIC_LABELS[metric]} CI", (low, high), "ci", DIGITS[metric]))
+        if intervals.get(metric):
+            columns.append(
+                Column(f"{METRIC_LABELS[metric]} CI", (f"{column}_low", f"{column}_high"), "ci", DIGITS[metric])
+            )
+    columns.append(Column(f"{section.fresh_label} fresh?", ("freshness_label",), "text"))
     return columns
 
 
@@ -147,32 +154,41 @@ def _cell(row: pd.Series, column: Column) -> str:
     return number(values[0], column.digits)
 
 
-def _mean_row(row: pd.Series, columns: list[Column], kind: str, label: str, group: int) -> Row:
+def _mean_row(g: GroupRow, columns: list[Column], kind: str, label: str, group: int) -> Row:
+    values = pd.Series({"old": g.old, "fresh": g.fresh, "pp_fall": g.pp_fall,
+                        "pct_fall": g.pct_fall, "logit_fall": g.logit_fall})
     cells = []
     for column in columns[2:]:
-        present = all(key in row.index for key in column.keys) and column.kind != "text"
-        cells.append(_cell(row, column) if present else "")
-    n = row.get("n")
-    suffix = f" (n = {int(n)})" if n is not None and not pd.isna(n) else ""
-    return Row(kind, cells, group, f"{label}{suffix}")
+        present = all(key in values.index for key in column.keys) and column.kind != "text"
+        cells.append(_cell(values, column) if present else "")
+    return Row(kind, cells, group, f"{label} (n = {g.n})")
 
 
-def model_rows(report: ShrinkageReport, columns: list[Column]) -> list[Row]:
+def freshness_label(verdict: str, basis: str | None) -> str:
+    """'fresh (training cutoff)', 'not fresh (release date (weaker))', 'unknown'."""
+    return verdict if basis is None else f"{verdict} ({basis})"
+
+
+def model_rows(section: ShrinkageSection, columns: list[Column]) -> list[Row]:
     """Model rows grouped by group, each group closed by its mean row, then the overall row."""
-    order = group_order(report)
-    groups = report.groups
-    names = groups["group"].astype(str) if "group" in groups.columns else pd.Series(dtype=str)
+    order = group_order(section)
+    frame = model_frame(section)
+    if not frame.empty:
+        frame["freshness_label"] = [
+            freshness_label(m.freshness, m.freshness_basis) for m in section.models
+        ]
     rows: list[Row] = []
+    means = {g.group: g for g in section.groups if not g.overall}
     for index, group in enumerate(order):
-        members = report.models[report.models["group"].astype(str) == group]
+        members = frame[frame["group"].astype(str) == group] if not frame.empty else frame
         rows.extend(
             Row("model", [_cell(r, c) for c in columns], index) for _, r in members.iterrows()
         )
-        match = groups[(names == group).to_numpy()]
-        if len(match):
-            rows.append(_mean_row(match.iloc[0], columns, "mean", f"{group} mean", index))
-    if len(groups) and names.iloc[-1] == OVERALL:
-        rows.append(_mean_row(groups.iloc[-1], columns, "overall", "Overall mean", -1))
+        if group in means:
+            rows.append(_mean_row(means[group], columns, "mean", f"{group} mean", index))
+    overall = [g for g in section.groups if g.overall]
+    if overall:
+        rows.append(_mean_row(overall[0], columns, "overall", "Overall mean", -1))
     return rows
 
 
@@ -225,10 +241,10 @@ def _power_rows(pw: PowerResult) -> list[tuple[str, str, str]]:
     ]
 
 
-def comparison_context(c: GroupComparison | None) -> dict[str, Any] | None:
-    """Template data for the group comparison, or None when there is none."""
-    if c is None:
-        return None
+def comparison_context(c: GroupComparison | Skipped) -> dict[str, Any]:
+    """Template data for the group comparison, or the reason there is none."""
+    if isinstance(c, Skipped):
+        return {"skipped": c.reason}
     tests = [_test_row(t, c) for t in c.tests]
     if c.ancova is not None:
         tests.append(
@@ -240,6 +256,7 @@ def comparison_context(c: GroupComparison | None) -> dict[str, Any] | None:
             }
         )
     return {
+        "skipped": None,
         "group_a": c.group_a,
         "group_b": c.group_b,
         "group_by": c.group_by,
@@ -250,15 +267,14 @@ def comparison_context(c: GroupComparison | None) -> dict[str, Any] | None:
     }
 
 
-def _pair(report: ShrinkageReport) -> tuple[str, str]:
-    c = report.comparison
-    return (c.group_a, c.group_b) if c is not None else ("A", "B")
+SHORT_TESTS = {"Permutation (difference of means)": "Permutation", "Permutation of lab means": "Lab permutation"}
 
 
-def multiverse_cells(report: ShrinkageReport) -> dict[str, Any]:
+def multiverse_cells(verse: Multiverse | Skipped) -> dict[str, Any]:
     """The multiverse grid formatted for the template: two p-value cells per test
     (two-sided, one-sided), so the spread across choices is visible at a glance."""
-    grid = multiverse_grid(report.multiverse)
+    if isinstance(verse, Skipped):
+        return {"skipped": verse.reason, "tests": [], "rows": []}
     rows = [
         {
             "metric": METRIC_LABELS.get(r.metric, r.metric),
@@ -267,15 +283,14 @@ def multiverse_cells(report: ShrinkageReport) -> dict[str, Any]:
             "difference": signed(r.difference, DIGITS.get(r.metric, 2)),
             "cells": [
                 p_value(r.p[(t, side)]) if (t, side) in r.p else ""
-                for t in grid.tests
+                for t in verse.tests
                 for side in SIDES
             ],
             "note": "too few models" if r.too_few else "",
         }
-        for r in grid.rows
+        for r in verse.rows
     ]
-    short = {"Permutation (difference of means)": "Permutation", "Permutation of lab means": "Lab permutation"}
-    return {"tests": [short.get(t, t) for t in grid.tests], "rows": rows}
+    return {"skipped": None, "tests": [SHORT_TESTS.get(t, t) for t in verse.tests], "rows": rows}
 
 
 def _int(value: Any) -> str:
@@ -293,42 +308,67 @@ def _value(value: Any) -> str:
     return number(value, 1 if abs(float(value)) >= 10 else 3)
 
 
-def metrics_table(report: ShrinkageReport) -> dict[str, Any] | None:
-    """The item-level metrics frame (avg@k, pass@k, ...) as headers and formatted rows."""
-    frame = getattr(report, "metrics", None)
-    if frame is None or frame.empty:
-        return None
+def metrics_table(metrics: MetricsTable | Skipped) -> dict[str, Any]:
+    """The item-level metrics (avg@k, pass@k, ...) as headers and formatted rows."""
+    if isinstance(metrics, Skipped):
+        return {"skipped": metrics.reason, "headers": [], "rows": []}
+    frame = metrics.to_frame()
+    if frame.empty:
+        return {"skipped": "no attempts", "headers": [], "rows": []}
     numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
     rows = [[_value(v) for v in row] for row in frame.itertuples(index=False)]
-    return {"headers": list(zip(map(str, frame.columns), numeric, strict=True)), "rows": rows}
+    return {"skipped": None, "headers": list(zip(map(str, frame.columns), numeric, strict=True)), "rows": rows}
 
 
-def context(report: ShrinkageReport) -> dict[str, Any]:
-    """Everything the template needs, formatted."""
-    columns = model_columns(report)
-    colours = group_colors(report)
+def section_context(section: ShrinkageSection | Skipped, index: int) -> dict[str, Any]:
+    """Template data for one pair of forms."""
+    if isinstance(section, Skipped):
+        return {"skipped": section.reason, "title": section.section, "index": index}
+    columns = model_columns(section)
+    colours = group_colors(section)
+    comparison = section.comparison
+    pair = (comparison.group_a, comparison.group_b) if isinstance(comparison, GroupComparison) else ("A", "B")
     return {
-        "report": report,
-        "metric_label": METRIC_LABELS.get(report.metric, report.metric),
+        "skipped": None,
+        "index": index,
+        "section": section,
+        "title": f"{section.old_label} \u2192 {section.fresh_label}",
+        "metric_label": METRIC_LABELS.get(section.metric, section.metric),
         "columns": columns,
-        "rows": model_rows(report, columns),
+        "rows": model_rows(section, columns),
         "groups": list(colours.items()),
-        "comparison": comparison_context(report.comparison),
-        "multiverse": multiverse_cells(report),
-        "pair": _pair(report),
-        "metrics": metrics_table(report),
+        "comparison": comparison_context(comparison),
+        "multiverse": multiverse_cells(section.multiverse),
+        "pair": pair,
         "figures": [
             (
-                Markup(figure_svg(scatter_old_fresh(report))),  # noqa: S704 - matplotlib escapes SVG text
-                f"{report.old_label} score against {report.fresh_label} score, one point per model. "
-                "Points below the dashed y = x line fell on the fresh version.",
+                Markup(figure_svg(scatter_old_fresh(section))),  # noqa: S704 - matplotlib escapes SVG text
+                f"{section.old_label} score against {section.fresh_label} score, one point per model. "
+                "Points below the dashed y = x line fell on the later form.",
             ),
             (
-                Markup(figure_svg(fall_bars(report))),  # noqa: S704
-                f"% fall per model ({report.fresh_label} vs {report.old_label}; negative = drop), "
-                "sorted; dashed lines are group means.",
+                Markup(figure_svg(fall_bars(section))),  # noqa: S704
+                f"% fall per model ({section.fresh_label} vs {section.old_label}; negative = drop), "
+                f"sorted; dashed lines are {section.group_by} means.",
             ),
         ],
+        "notes": list(section.notes),
+    }
+
+
+def context(report: Report) -> dict[str, Any]:
+    """Everything the template needs, formatted."""
+    sections = [section_context(s, i) for i, s in enumerate(report.sections)]
+    palette: dict[str, str] = {}
+    for s in report.shrinkage:
+        for name, colour in group_colors(s).items():
+            palette.setdefault(name, colour)
+    return {
+        "report": report,
+        "sections": sections,
+        "palette": list(palette.items()),
+        "metrics": metrics_table(report.metrics),
+        "condition": dict(report.condition),
         "notes": list(report.notes),
     }
 
@@ -336,19 +376,19 @@ def context(report: ShrinkageReport) -> dict[str, Any]:
 def environment() -> Environment:
     """The jinja2 environment: package templates, autoescaping on for every template."""
     return Environment(
-        loader=PackageLoader("papertiger", "report/templates"),
+        loader=PackageLoader("papertiger", "render/templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
     )
 
 
-def render_html(report: ShrinkageReport) -> str:
+def render_html(report: Report) -> str:
     """The whole report as one self-contained HTML document."""
     return environment().get_template(TEMPLATE).render(**context(report))
 
 
-def write_html(report: ShrinkageReport, path: str | Path) -> Path:
+def write_html(report: Report, path: str | Path) -> Path:
     """Write `render_html(report)` to `path` (UTF-8), creating parent folders; return it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

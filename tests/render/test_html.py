@@ -14,8 +14,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from papertiger.analysis.results import ShrinkageReport
-from papertiger.report.html import p_value, render_html, signed, write_html
+from papertiger.analysis.results import MetricsTable, Report, Skipped
+from papertiger.render.html import p_value, render_html, signed, write_html
+
+
+def names(report: Report) -> list[str]:
+    return [m.model for m in report.section.models]
+
+
+def with_section(report: Report, **changes: Any) -> Report:
+    return dataclasses.replace(report, sections=(dataclasses.replace(report.section, **changes),))
 
 MINUS = "\u2212"
 EXTERNAL = re.compile(
@@ -68,11 +76,9 @@ def test_document_is_self_contained(html: str) -> None:
     assert "default-src 'none'" in html
 
 
-def test_every_model_and_the_group_rows_are_in_the_table(
-    html: str, report: ShrinkageReport
-) -> None:
+def test_every_model_and_the_group_rows_are_in_the_table(html: str, report: Report) -> None:
     text = " ".join(parse(html).text)
-    for name in report.models["model"]:
+    for name in names(report):
         assert name in text
     for row in ("Chinese mean (n = 7)", "Western mean (n = 12)", "Overall mean (n = 19)"):
         assert row in text
@@ -82,17 +88,21 @@ def test_every_model_and_the_group_rows_are_in_the_table(
     assert f"{MINUS}12.3" in text and "+0.3" in text  # Kimi K2 pp fall; Nova Premier rose
 
 
-def test_table_has_ci_columns_only_when_present(html: str, report: ShrinkageReport) -> None:
+def test_table_has_ci_columns_only_when_present(
+    html: str, make_report: Any, essay: Any
+) -> None:
     assert "% fall CI" in html and "pp fall CI" in html and "logit fall CI" not in html
-    cis = [str(c) for c in report.models.columns if str(c).endswith(("_low", "_high"))]
-    bare = report.models.drop(columns=cis)
-    assert "fall CI" not in render_html(dataclasses.replace(report, models=bare))
+    assert "fall CI" not in render_html(make_report(essay, ci=False))
 
 
-def test_comparison_labels_every_test(html: str, report: ShrinkageReport) -> None:
+def test_table_says_whether_the_later_form_is_fresh(html: str) -> None:
+    assert "AIME 2025 fresh?" in html
+
+
+def test_comparison_labels_every_test(html: str, report: Report) -> None:
     for label in (
         "Welch t",
-        "Mann-Whitney U",
+        "Mann–Whitney U",
         "Permutation",
         "ANCOVA",
         "Hedges&#39; g",
@@ -101,45 +111,48 @@ def test_comparison_labels_every_test(html: str, report: ShrinkageReport) -> Non
         "Bootstrap interval",
         "95% CI",
         "Models per group for 80% power",
-        "0.056",
     ):
         assert label in html, label
-    comparison = report.comparison
-    assert comparison is not None
-    verse = report.multiverse
-    grid_rows = len(verse.drop_duplicates(["metric", "subset"]))
-    grid_cells = grid_rows * 2 * verse["test"].nunique()  # two-sided and one-sided per test
+    comparison = report.section.comparison
+    assert not isinstance(comparison, Skipped)
+    verse = report.section.multiverse
+    assert not isinstance(verse, Skipped)
+    grid_cells = len(verse.rows) * 2 * len(verse.tests)  # two-sided and one-sided per test
     assert html.count('class="num p"') == len(comparison.tests) + 1 + grid_cells
 
 
-def test_multiverse_and_notes(html: str, report: ShrinkageReport) -> None:
+def test_multiverse_and_notes(html: str, report: Report) -> None:
     # one grid row per metric for this subset
-    assert html.count("frontier (old \u2265 60)") == 3
+    assert html.count("frontier 5 per group") == 3
     assert "Humans did about 4% better" in html
-    empty = dataclasses.replace(
-        report, multiverse=report.multiverse.iloc[0:0], notes=(), comparison=None
+    empty = with_section(
+        report,
+        multiverse=Skipped("multiverse", "only one group"),
+        comparison=Skipped("group comparison", "only Western in this selection"),
+        notes=(),
     )
     html = render_html(empty)
-    assert "No multiverse analysis" in html and 'id="notes"' not in html
-    assert "No group comparison" in html and "Hedges" not in html
+    assert "No multiverse: only one group" in html and 'id="notes"' not in html
+    assert "No group comparison: only Western in this selection" in html and "Hedges" not in html
 
 
-def test_item_level_metrics_table(report: ShrinkageReport, evil_name: str) -> None:
-    metrics = pd.DataFrame(
-        {
-            "model": ["o3", evil_name],
-            "set": ["AIME 2025", "AIME 2025"],
-            "avg@k": [0.8833, 0.4],
-            "n_tokens": [123456, -5],
-        }
+def test_item_level_metrics_table(report: Report, evil_name: str) -> None:
+    from papertiger.analysis.results import FormMetrics, Interval
+
+    rows = tuple(
+        FormMetrics(model=name, form="aime2025", items=30, attempts=120, errors=errors,
+                    samples=4, avg=Interval(88.33, 80.0, 95.0), pass_at={1: 88.33, 4: 96.7},
+                    maj_k=4, maj=90.0, truncated=0, flagged={"grader_timeout": 0},
+                    mean_completion_tokens=tokens)
+        for name, errors, tokens in (("o3", 0, 123456.0), (evil_name, 2, 500.0))
     )
-    html = render_html(dataclasses.replace(report, metrics=metrics))
-    assert 'id="metrics"' in html and "0.883" in html and "123,456" in html
-    assert f"{MINUS}5" in html and "&lt;script&gt;" in html
-    assert 'id="metrics"' not in render_html(report)
+    html = render_html(dataclasses.replace(report, metrics=MetricsTable(rows)))
+    assert 'id="metrics"' in html and "88.3" in html and "123,456" in html
+    assert "&lt;script&gt;" in html
+    assert "Not shown: published scores are aggregates" in render_html(report)
 
 
-def test_hostile_strings_are_escaped(evil_report: ShrinkageReport, evil_name: str) -> None:
+def test_hostile_strings_are_escaped(evil_report: Report, evil_name: str) -> None:
     html = render_html(evil_report)
     parsed = parse(html)
     assert "script" not in parsed.tags
@@ -149,7 +162,7 @@ def test_hostile_strings_are_escaped(evil_report: ShrinkageReport, evil_name: st
     assert sum(evil_name in t for t in parsed.text) >= 4  # 2 table/notes + 2 figures
 
 
-def test_write_html_creates_the_file(report: ShrinkageReport, tmp_path: Path) -> None:
+def test_write_html_creates_the_file(report: Report, tmp_path: Path) -> None:
     path = write_html(report, tmp_path / "out" / "report.html")
     assert path.exists() and path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
@@ -241,14 +254,14 @@ def assert_figures_visible(page: Any) -> None:
 
 @pytest.mark.slow
 def test_report_renders_offline_in_chromium(
-    browser: Any, report: ShrinkageReport, tmp_path: Path
+    browser: Any, report: Report, tmp_path: Path
 ) -> None:
     seen = visit(browser, write_html(report, tmp_path / "report.html"))
     page = seen.page
     cells = page.locator("table.models td.model").all_inner_texts()
-    assert cells == report.models["model"].tolist()
+    assert cells == names(report)
     svg_text = " ".join(page.locator("figure svg text").all_text_contents())
-    for name in report.models["model"]:
+    for name in names(report):
         assert page.get_by_text(name, exact=True).first.is_visible()
         assert name in svg_text
     assert_figures_visible(page)
@@ -264,7 +277,7 @@ def test_report_renders_offline_in_chromium(
 
 @pytest.mark.slow
 def test_hostile_model_name_is_inert_in_chromium(
-    browser: Any, evil_report: ShrinkageReport, evil_name: str, tmp_path: Path
+    browser: Any, evil_report: Report, evil_name: str, tmp_path: Path
 ) -> None:
     seen = visit(browser, write_html(evil_report, tmp_path / "evil.html"))
     page = seen.page
@@ -273,7 +286,7 @@ def test_hostile_model_name_is_inert_in_chromium(
     assert page.get_by_text(evil_name, exact=True).first.is_visible()
     assert evil_name in page.locator("figure svg text").all_text_contents()
     assert any(evil_name in note for note in page.locator("#notes li").all_inner_texts())
-    assert page.locator("table.models tbody tr.model").count() == len(evil_report.models)
+    assert page.locator("table.models tbody tr.model").count() == len(evil_report.section.models)
     assert_figures_visible(page)
     shot = tmp_path / "evil.png"
     page.screenshot(path=str(shot), full_page=True)

@@ -1,0 +1,229 @@
+"""Choosing attempts from a store: one suite, one prompt, one condition per model.
+
+A store may hold several suites, prompts and sampling settings. A number that pools them is
+a wrong number, so `select_attempts` refuses to guess: when the choice is ambiguous it
+raises `ConditionChoice`, which lists what the store holds and says which option picks one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from papertiger.errors import ConfigError, StoreError
+from papertiger.published import normalise_group
+from papertiger.schema import condition_id
+from papertiger.store import AttemptFilter, open_store
+
+METADATA_FIELDS = ("group", "lab", "lineage", "released", "training_cutoff", "price_in", "price_out")
+ANALYSIS_COLUMNS = (
+    "key", "run_id", "source", "model", "suite", "form", "form_released", "item_id", "task",
+    "prompt_name", "prompt_hash", "sampling_json", "seed_base", "condition", "sample_index",
+    "status", "finish_reason", "prompt_tokens", "completion_tokens", "reasoning_tokens",
+    "cost_usd", "latency_s", "queue_s", "ttft_s", "output_tokens_per_s", "created_at",
+)
+
+
+class ConditionChoice(ConfigError):
+    """The store holds more than one suite, prompt or condition: the user must choose.
+
+    `holdings` is the store's summary (one row per suite × prompt × condition).
+    """
+
+    def __init__(self, message: str, holdings: pd.DataFrame) -> None:
+        self.holdings = holdings
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class AttemptSource:
+    """Item-level results in a store, and which of them to analyse.
+
+    `prompt` is a prompt name or a prefix of its hash; `condition` a prefix of a
+    condition id (`c:...`); `run` a run id whose suite, prompts and per-model conditions
+    are taken. `grader` picks whose grades count (default: the latest grade of any).
+    """
+
+    db: Path
+    suite: str | None = None
+    prompt: str | None = None
+    condition: str | None = None
+    run: str | None = None
+    grader: str | None = None
+
+
+@dataclass(frozen=True)
+class SelectedAttempts:
+    """The attempts of one suite under one condition per model, with what they share."""
+
+    frame: pd.DataFrame
+    models: pd.DataFrame
+    suite: str
+    forms: tuple[tuple[str, Any], ...]  # (name, release date or None), in release order
+    holdings: pd.DataFrame
+    conditions: dict[str, str] = field(default_factory=dict)  # model → condition id
+    notes: tuple[str, ...] = ()
+    source: str = ""
+
+
+def _open(db: Path) -> Any:
+    if str(db) != ":memory:" and not Path(db).exists():
+        raise StoreError(f"no such store: {db}")
+    return open_store(db)
+
+
+def _runs_specs(runs: pd.DataFrame) -> list[tuple[str, dict[str, Any]]]:
+    out = []
+    for run_id, spec_json in zip(runs["run_id"], runs["spec_json"], strict=True):
+        try:
+            spec = json.loads(spec_json) if isinstance(spec_json, str) else {}
+        except ValueError:
+            spec = {}
+        out.append((str(run_id), spec if isinstance(spec, dict) else {}))
+    return out
+
+
+def model_metadata(runs: pd.DataFrame) -> pd.DataFrame:
+    """Each model's metadata as recorded by the latest run that named it."""
+    latest: dict[str, dict[str, object]] = {}
+    for _, spec in _runs_specs(runs.sort_values("started_at")):
+        for model in spec.get("models", []):
+            if isinstance(model, dict) and "name" in model:
+                latest[model["name"]] = {f: model.get(f) for f in METADATA_FIELDS}
+    frame = pd.DataFrame.from_dict(latest, orient="index", columns=list(METADATA_FIELDS))
+    frame = frame.rename_axis("model").reset_index()
+    frame["group"] = frame["group"].map(
+        lambda g: (normalise_group(str(g)) or str(g)) if isinstance(g, str) and g else None
+    )
+    return frame
+
+
+def _run_conditions(spec: dict[str, Any]) -> list[str]:
+    """Condition ids a run planned, from its stored spec."""
+    prompts = [p.get("hash") for p in spec.get("prompts", []) if isinstance(p, dict)]
+    if not prompts and isinstance(spec.get("prompt"), dict):  # runs written by 0.1
+        prompts = [spec["prompt"].get("hash")]
+    seed_base = spec.get("seed_base", 0)
+    out = []
+    for model in spec.get("models", []):
+        sampling = model.get("sampling")
+        if sampling is None:  # 0.1 wrote sampling fields flat
+            sampling = {k: model.get(k) for k in ("temperature", "top_p", "max_tokens", "reasoning_effort")}
+            sampling["extra"] = model.get("extra") or {}
+        canonical = json.dumps(sampling, sort_keys=True, separators=(",", ":"))
+        out += [condition_id("solve", str(h), canonical, seed_base) for h in prompts if h]
+    return out
+
+
+def _choose(values: Sequence[str], wanted: str | None, what: str, flag: str,
+            holdings: pd.DataFrame) -> list[str]:
+    distinct = list(dict.fromkeys(values))
+    if wanted is None:
+        if len(distinct) > 1:
+            raise ConditionChoice(
+                f"the store holds {len(distinct)} {what}s ({', '.join(distinct)}); "
+                f"choose one with {flag}", holdings)
+        return distinct
+    picked = [v for v in distinct if v == wanted or v.startswith(wanted)]
+    if not picked:
+        raise ConditionChoice(f"{flag} {wanted!r}: no such {what} in the store "
+                              f"({', '.join(distinct) or 'none'})", holdings)
+    return picked
+
+
+def _conditions_per_model(frame: pd.DataFrame, holdings: pd.DataFrame) -> dict[str, str]:
+    per_model = frame.groupby("model")["condition"].unique()
+    mixed = {m: list(c) for m, c in per_model.items() if len(c) > 1}
+    if mixed:
+        model, conds = next(iter(mixed.items()))
+        raise ConditionChoice(
+            f"model {model!r} has attempts under {len(conds)} sampling conditions "
+            f"({', '.join(conds)}); choose one with --condition or --run", holdings)
+    return {str(m): str(c[0]) for m, c in per_model.items()}
+
+
+def select_attempts(source: AttemptSource) -> SelectedAttempts:
+    """The attempts to analyse, or `ConditionChoice` saying what the user must pick."""
+    with _open(source.db) as store:
+        holdings = store.holdings()
+        runs = store.runs_frame()
+        solve = holdings[holdings["task"] == "solve"]
+        if solve.empty:
+            raise ConfigError(f"{source.db}: no attempts stored yet (run `papertiger run` first)")
+        conditions: list[str] | None = None
+        if source.run is not None:
+            specs = [(r, s) for r, s in _runs_specs(runs) if r.startswith(source.run)]
+            if not specs:
+                raise ConditionChoice(f"--run {source.run!r}: no such run in the store", holdings)
+            run_id, spec = specs[0]
+            conditions = _run_conditions(spec)
+            solve = solve[solve["condition"].isin(conditions)]
+            if solve.empty:
+                raise ConfigError(f"run {run_id} planned no attempts this store holds")
+        suite = _choose(solve["suite"].tolist(), source.suite, "suite", "--suite", holdings)[0]
+        solve = solve[solve["suite"] == suite]
+        labels = [f"{n} ({h[:8]})" for n, h in zip(solve["prompt_name"], solve["prompt_hash"], strict=True)]
+        if source.prompt is not None:
+            solve = solve[(solve["prompt_name"] == source.prompt) | solve["prompt_hash"].str.startswith(source.prompt)]
+            if solve.empty:
+                raise ConditionChoice(f"--prompt {source.prompt!r}: no such prompt for suite {suite!r}", holdings)
+        else:
+            _choose(labels, None, "prompt", "--prompt", holdings)
+        if source.condition is not None:
+            solve = solve[solve["condition"].str.startswith(source.condition)]
+            if solve.empty:
+                raise ConditionChoice(f"--condition {source.condition!r}: no such condition", holdings)
+        where = AttemptFilter(suites=[suite], tasks=["solve"], conditions=list(solve["condition"]))
+        frame = store.attempts_frame(source.grader, where=where, columns=ANALYSIS_COLUMNS)
+    per_model = _conditions_per_model(frame, holdings)
+    return SelectedAttempts(
+        frame=frame,
+        models=model_metadata(runs),
+        suite=suite,
+        forms=_forms(frame, runs),
+        holdings=holdings,
+        conditions=per_model,
+        notes=_flag_notes(frame),
+        source=str(source.db),
+    )
+
+
+def _forms(frame: pd.DataFrame, runs: pd.DataFrame) -> tuple[tuple[str, Any], ...]:
+    dates: dict[str, Any] = {}
+    for form, released in zip(frame["form"], frame["form_released"], strict=True):
+        if isinstance(released, str) and released:
+            dates[str(form)] = released
+        else:
+            dates.setdefault(str(form), None)
+    for _, spec in _runs_specs(runs):  # runs written by 0.1 knew only the fresh date
+        if spec.get("fresh") in dates and dates[spec["fresh"]] is None:
+            dates[spec["fresh"]] = spec.get("fresh_released")
+        for form in spec.get("forms", []):
+            name = form.get("name") if isinstance(form, dict) else None
+            if isinstance(name, str) and name in dates and dates[name] is None:
+                dates[name] = form.get("released")
+    return tuple(sorted(dates.items(), key=lambda kv: (kv[1] is None, kv[1] or "", kv[0])))
+
+
+def _flag_notes(frame: pd.DataFrame) -> tuple[str, ...]:
+    graded = frame[frame["status"] == "ok"]
+    if graded.empty or "flags" not in graded.columns:
+        return ()
+    counts: dict[str, int] = {}
+    for flags in graded["flags"]:
+        for flag in filter(None, str(flags).split(",")):
+            counts[flag] = counts.get(flag, 0) + 1
+    notes = []
+    for flag in ("grader_error", "grader_timeout"):
+        if counts.get(flag):
+            notes.append(f"{counts[flag]} grades flagged {flag}: the checker failed, scored as wrong")
+    if counts.get("fallback"):
+        notes.append(f"{counts['fallback']} grades found only a last-integer fallback answer")
+    if counts.get("truncated"):
+        notes.append(f"{counts['truncated']} replies hit the token limit (truncated)")
+    return tuple(notes)

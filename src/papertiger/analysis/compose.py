@@ -1,0 +1,142 @@
+"""One entry point for every report: a score source or an attempt source in, a typed
+`Report` out. The CLI only parses, calls `build_report` and renders."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from papertiger.analysis.attempts import AttemptSource, SelectedAttempts, select_attempts
+from papertiger.analysis.freshness import as_date
+from papertiger.analysis.items import form_metrics, pair_table
+from papertiger.analysis.results import Report, ShrinkageSection, Skipped
+from papertiger.analysis.shrinkage import ReportOptions, analyse
+from papertiger.published import ScoreTable, load_scores
+
+ScoreSource = ScoreTable | str | Path | Sequence[str | Path] | None
+
+
+def build_report(
+    source: ScoreSource | AttemptSource = None, options: ReportOptions | None = None
+) -> Report:
+    """The report for published scores (a table, CSV paths, or None for the embedded
+    essay table) or for a store's attempts (`AttemptSource`)."""
+    options = options or ReportOptions()
+    if isinstance(source, AttemptSource):
+        return _from_attempts(select_attempts(source), options)
+    if isinstance(source, ScoreTable):
+        table = source
+    else:
+        paths = [source] if isinstance(source, str | Path) else list(source or [])
+        table = load_scores(paths)
+    section = analyse(table, options)
+    return Report(
+        title=section.title,
+        source=table.source,
+        group_by=options.group_by,
+        metric=options.metric,
+        sections=(section,),
+        metrics=Skipped(
+            "item-level metrics",
+            "published scores are aggregates; pass@k, maj@k and per-form CIs need a store (--db)",
+        ),
+    )
+
+
+def _from_attempts(selected: SelectedAttempts, options: ReportOptions) -> Report:
+    forms = selected.forms
+    sections: list[ShrinkageSection | Skipped] = []
+    if len(forms) < 2:
+        sections.append(Skipped(
+            "shrinkage", f"the store holds only one form of {selected.suite} "
+            f"({forms[0][0] if forms else 'none'}); a fall needs two"))
+    for (old, _), (fresh, released) in zip(forms, forms[1:], strict=False):
+        table = pair_table(selected, old, fresh, seed=options.seed)
+        label = f"{old} → {fresh}"
+        if table.frame.empty:
+            sections.append(Skipped(label, "no model has attempts on both forms"))
+            continue
+        pair_options = dataclasses.replace(options, fresh_released=as_date(released))
+        try:
+            sections.append(analyse(table, pair_options))
+        except ValueError as exc:
+            sections.append(Skipped(label, str(exc)))
+    first = next((s for s in sections if isinstance(s, ShrinkageSection)), None)
+    names = " → ".join(name for name, _ in forms)
+    return Report(
+        title=f"{selected.suite}: {names}" if first is None else _title(selected, forms),
+        source=selected.source,
+        group_by=options.group_by,
+        metric=options.metric,
+        sections=tuple(sections),
+        metrics=form_metrics(selected, seed=options.seed),
+        notes=selected.notes,
+        condition=_condition(selected),
+    )
+
+
+def _title(selected: SelectedAttempts, forms: tuple[tuple[str, Any], ...]) -> str:
+    return f"{selected.suite} ({' → '.join(n for n, _ in forms)}): how far do scores fall?"
+
+
+def _condition(selected: SelectedAttempts) -> dict[str, Any]:
+    """What the analysed attempts share: suite, forms, prompt, conditions per model."""
+    frame = selected.frame
+    first = frame.drop_duplicates("condition")
+    sampling: dict[str, Any] = {}
+    for cond, raw in zip(first["condition"], first["sampling_json"], strict=True):
+        try:
+            sampling[str(cond)] = json.loads(raw)
+        except (TypeError, ValueError):
+            sampling[str(cond)] = raw
+    return {
+        "suite": selected.suite,
+        "forms": [{"name": n, "released": r} for n, r in selected.forms],
+        "prompts": sorted({f"{n} ({h[:12]})" for n, h in zip(first["prompt_name"], first["prompt_hash"], strict=True)}),
+        "conditions": dict(selected.conditions),
+        "sampling": sampling,
+        "seed_base": sorted({int(s) for s in first["seed_base"].dropna()}),
+        "samples": _samples(frame),
+    }
+
+
+def _samples(frame: pd.DataFrame) -> int:
+    ok = frame[frame["status"] == "ok"]
+    if ok.empty:
+        return 0
+    return int(ok.groupby(["model", "form", "item_id"]).size().max())
+
+
+def attempts_table(
+    db: str | Path,
+    suite: str | None = None,
+    condition: str | None = None,
+    prompt: str | None = None,
+    grader: str | None = None,
+) -> pd.DataFrame:
+    """One row per attempt with its latest grade, the item's gold answer and problem text.
+
+    With no filter every attempt of the store is returned; `suite`, `condition` (an id
+    prefix) and `prompt` (a name or hash prefix) narrow it.
+    """
+    from papertiger.store import AttemptFilter, open_store
+
+    path = Path(db)
+    if str(db) != ":memory:" and not path.exists():
+        from papertiger.errors import StoreError
+
+        raise StoreError(f"no such store: {db}")
+    with open_store(path) as store:
+        frame = store.attempts_frame(
+            grader, where=AttemptFilter(suites=[suite] if suite else [])
+        )
+    if condition:
+        frame = frame[frame["condition"].astype(str).str.startswith(condition)]
+    if prompt:
+        frame = frame[(frame["prompt_name"] == prompt) | frame["prompt_hash"].astype(str).str.startswith(prompt)]
+    return frame.reset_index(drop=True)

@@ -1,0 +1,52 @@
+"""Where each model is served: its endpoint, and the caps shared by models on one server."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from papertiger.providers.limits import EndpointLimits
+from papertiger.schema import ModelSpec
+
+__all__ = ["Endpoint", "endpoint_limits"]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where one model is served and how to talk to it."""
+
+    base_url: str
+    model: str
+    api_key_env: str | None = None
+    timeout_s: float = 600.0
+    stream: bool = True
+
+    @classmethod
+    def from_spec(cls, spec: ModelSpec) -> Endpoint:
+        """The endpoint a catalogue entry names."""
+        return cls(
+            base_url=spec.base_url or "",
+            model=spec.endpoint_model,
+            api_key_env=spec.api_key_env,
+            timeout_s=spec.timeout_s,
+            stream=spec.stream,
+        )
+
+
+def endpoint_limits(
+    models: Sequence[ModelSpec], concurrency: int | None = None
+) -> dict[str, EndpointLimits]:
+    """Caps per base URL. Each model keeps its own concurrency (its worker count), so an
+    endpoint shared by several models allows their sum in flight; its rpm is the smallest
+    any of them sets, since a provider's rate limit is per key, not per model."""
+    limits: dict[str, EndpointLimits] = {}
+    for m in models:
+        url = m.base_url or ""
+        cap = concurrency or m.concurrency
+        rpms = [r for r in (m.rpm, limits[url].rpm if url in limits else None) if r]
+        if url in limits:
+            cap += limits[url].concurrency
+        limits[url] = EndpointLimits(concurrency=cap, rpm=min(rpms) if rpms else None)
+    return limits
+
+
