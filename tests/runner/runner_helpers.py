@@ -53,8 +53,10 @@ def answers_for(data_dir: Path, prompt: str = "boxed") -> dict[str, str]:
     return out
 
 
-def write_models(path: Path, base_url: str, **extra: object) -> Path:
-    """Two models (one per group) on the same endpoint."""
+def write_models(
+    path: Path, base_url: str, per_model: dict[str, dict[str, object]] | None = None, **extra: object
+) -> Path:
+    """Two models (one per group) on the same endpoint; `per_model` adds fields to one."""
     lines = []
     for name, group, lab in (("fake-cn", "CN", "Lab A"), ("fake-us", "US", "Lab B")):
         lines += [
@@ -69,7 +71,15 @@ def write_models(path: Path, base_url: str, **extra: object) -> Path:
             "price_out = 2.0",
             "timeout_s = 5.0",
         ]
-        lines += [f"{k} = {json.dumps(v)}" for k, v in extra.items()]
+        fields = {**extra, **(per_model or {}).get(name, {})}
+        lines += [f"{k} = {_toml(v)}" for k, v in fields.items()]
         lines.append("")
     path.write_text("\n".join(lines))
     return path
+
+
+def _toml(value: object) -> str:
+    """A TOML value: dates bare (so they parse as dates), everything else as JSON."""
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        return value
+    return json.dumps(value)

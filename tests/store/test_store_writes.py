@@ -109,8 +109,8 @@ def test_raw_is_compressed_on_disk_and_read_back_verbatim(store: SQLiteStore, re
 
 
 def test_a_corrected_gold_answer_grades_anew(store: SQLiteStore, record) -> None:
-    from papertiger.schema import Completion
     from papertiger.grading import get_grader
+    from papertiger.schema import Completion
 
     store.put_attempts([record("k1")])
     completion: Completion = next(store.iter_attempts()).completion

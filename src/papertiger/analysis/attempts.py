@@ -194,20 +194,33 @@ def select_attempts(source: AttemptSource) -> SelectedAttempts:
 
 
 def _forms(frame: pd.DataFrame, runs: pd.DataFrame) -> tuple[tuple[str, Any], ...]:
+    """The forms in release order: by date when every form has one, else in the order the
+    runs listed them (0.1 runs knew only old → fresh, and only the fresh date), else by name."""
     dates: dict[str, Any] = {}
     for form, released in zip(frame["form"], frame["form_released"], strict=True):
         if isinstance(released, str) and released:
             dates[str(form)] = released
         else:
             dates.setdefault(str(form), None)
-    for _, spec in _runs_specs(runs):  # runs written by 0.1 knew only the fresh date
-        if spec.get("fresh") in dates and dates[spec["fresh"]] is None:
-            dates[spec["fresh"]] = spec.get("fresh_released")
+    hints: dict[str, int] = {}
+    for _, spec in _runs_specs(runs):
+        listed = [f.get("name") for f in spec.get("forms", []) if isinstance(f, dict)]
+        listed = listed or [spec.get("old"), spec.get("fresh")]
         for form in spec.get("forms", []):
             name = form.get("name") if isinstance(form, dict) else None
-            if isinstance(name, str) and name in dates and dates[name] is None:
+            if isinstance(name, str) and dates.get(name, "") is None:
                 dates[name] = form.get("released")
-    return tuple(sorted(dates.items(), key=lambda kv: (kv[1] is None, kv[1] or "", kv[0])))
+        if spec.get("fresh") in dates and dates[spec["fresh"]] is None:
+            dates[spec["fresh"]] = spec.get("fresh_released")
+        for index, name in enumerate(n for n in listed if isinstance(n, str)):
+            hints.setdefault(name, index)
+    known = all(d for d in dates.values())
+
+    def order(item: tuple[str, Any]) -> tuple[Any, ...]:
+        name, released = item
+        return (released,) if known else (hints.get(name, len(hints)), name)
+
+    return tuple(sorted(dates.items(), key=order))
 
 
 def _flag_notes(frame: pd.DataFrame) -> tuple[str, ...]:

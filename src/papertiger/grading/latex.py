@@ -151,9 +151,12 @@ def latex_check(
         return Check.EQUAL
     if len(predicted) > MAX_EXPRESSION_CHARS or len(gold) > MAX_EXPRESSION_CHARS:
         return Check.DIFFERENT  # not handed to sympy at all: a wall of text is no answer
-    if _in_main_thread():
+    if not _in_main_thread():
+        return Check(_ISOLATED.run(verify, gold, predicted, timeout))
+    try:
         return Check(verify(gold, predicted, timeout))
-    return Check(_ISOLATED.run(verify, gold, predicted, timeout))
+    except Exception:  # a checker that raises is flagged, never a crash
+        return Check.ERROR
 
 
 def latex_equal(gold: str, predicted: str) -> bool:

@@ -112,7 +112,7 @@ def table_frame(section: ShrinkageSection) -> pd.DataFrame:
     group_col = section.group_by
     models = section.to_frame()
     cols = ["model", group_col] + MODEL_COLUMNS[1:]
-    cols += [c for c in CI_COLUMNS + META_COLUMNS if c in models.columns]
+    cols += [c for c in CI_COLUMNS + META_COLUMNS if c in models.columns and c not in cols]
     models = models.reindex(columns=cols).assign(row="model")
     groups = section.groups_frame().rename(columns={"group": group_col})
     groups["row"] = ["overall" if o else "group mean" for o in groups["overall"]]

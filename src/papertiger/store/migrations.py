@@ -208,6 +208,12 @@ def _forms_and_conditions(conn: sqlite3.Connection) -> None:
             output_tokens_per_s, retries, error, raw, created_at
         FROM attempts_0001"""
     )
+    conn.execute(  # 0.1 runs recorded the fresh set's release date
+        """UPDATE attempts SET form_released = (
+            SELECT json_extract(r.spec_json, '$.fresh_released') FROM runs r
+            WHERE r.run_id = attempts.run_id AND json_extract(r.spec_json, '$.fresh') = attempts.form)
+        WHERE form_released IS NULL"""
+    )
     conn.execute(_GRADES_0002)
     conn.execute(
         """INSERT INTO grades (id, attempt_key, grader, version, gold_hash, extracted, score,
