@@ -19,5 +19,6 @@ def _root() -> None:
     """Is that benchmark score real? Shrinkage gaps between old and fresh benchmark versions."""
 
 
+from papertiger.cli import adoption as _adoption  # noqa: E402,F401
 from papertiger.cli import report as _report  # noqa: E402,F401  (registers the command)
 from papertiger.cli import run as _run  # noqa: E402,F401

@@ -31,7 +31,7 @@ from papertiger.analysis.results import (
     Skipped,
     TestResult,
 )
-from papertiger.report.figures import (
+from papertiger.render.figures import (
     MINUS,
     fall_bars,
     figure_svg,
