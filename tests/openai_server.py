@@ -39,6 +39,15 @@ from typing import Any
 
 from aiohttp import web
 
+try:  # run as a script (the benchmark) or imported by path from the tests
+    from odd_replies import ODD_FAULTS, odd_reply
+except ImportError:  # pragma: no cover
+    import sys as _sys
+    from pathlib import Path as _Path
+
+    _sys.path.insert(0, str(_Path(__file__).resolve().parent))
+    from odd_replies import ODD_FAULTS, odd_reply
+
 CREATED = int(time.time())
 _ID = "cmpl-papertiger-0000000000"  # cached events carry this; each reply gets its own id
 _FILLER_TEXT = (
@@ -93,6 +102,8 @@ class ServerOptions:
     rules: list[FaultRule] = field(default_factory=list)
     fail_rate: float = 0.0
     fail_faults: tuple[str, ...] = ("429", "500", "503")
+    served_models: tuple[str, ...] = ()  # what GET /v1/models lists (empty: any id is served)
+    require_key: str | None = None  # answer 401 unless "Authorization: Bearer <this>"
 
 
 def _rules(rules: list[Any]) -> list[FaultRule]:
@@ -354,11 +365,17 @@ class Handlers:
     async def _respond(self, request: web.Request, body: dict[str, Any], prompt: str,
                        chat: bool, fault: str | None, rid: bytes) -> web.StreamResponse | None:
         o = self.state.options
+        if o.require_key is not None and request.headers.get("Authorization") != f"Bearer {o.require_key}":
+            return _error_response(401, "invalid API key", o)
+        if o.served_models and body.get("model") not in o.served_models:
+            return _error_response(404, f"model {body.get('model')!r} not found", o)
         if fault == "slow":
             await asyncio.sleep(o.slow_s)
         elif fault == "drop":
             request.transport.close()  # type: ignore[union-attr]
             return None
+        elif fault in ODD_FAULTS:
+            return await odd_reply(request, body, fault, self.replier.answer(prompt, body.get("seed")))
         elif fault == "malformed":
             broken = b'{"id": "chatcmpl-broken", "choices": [{"index": 0, "mess'
             return web.Response(body=broken, content_type="application/json")
@@ -396,6 +413,16 @@ class Handlers:
         await resp.write_eof()
         return resp
 
+    async def get_models(self, request: web.Request) -> web.Response:
+        """The model list (not logged: it is not a completion request)."""
+        o = self.state.options
+        if o.require_key is not None and request.headers.get("Authorization") != f"Bearer {o.require_key}":
+            return _error_response(401, "invalid API key", o)
+        with self.state._lock:
+            self.state.models_requests = getattr(self.state, "models_requests", 0) + 1
+        data = [{"id": m, "object": "model", "owned_by": "papertiger-test"} for m in o.served_models]
+        return web.json_response({"object": "list", "data": data})
+
     async def get_log(self, request: web.Request) -> web.Response:
         return web.json_response(self.state.log())
 
@@ -417,6 +444,7 @@ def make_app(state: FakeOpenAI) -> web.Application:
     app = web.Application(client_max_size=64 * 1024 * 1024)
     app.router.add_post("/v1/chat/completions", h.generate)
     app.router.add_post("/v1/completions", h.generate)
+    app.router.add_get("/v1/models", h.get_models)
     app.router.add_get("/_log", h.get_log)
     app.router.add_get("/_stats", h.get_stats)
     app.router.add_post("/_faults", h.post_faults)

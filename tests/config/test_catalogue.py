@@ -88,7 +88,9 @@ def test_user_file_wins_field_by_field(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("entry", "match", "field"),
     [
-        ('name = "m"\nbase_ur = "http://x"', "Extra inputs are not permitted", "base_ur"),
+        ('name = "m"\nbase_ur = "http://x"', "unknown field 'base_ur'; did you mean 'base_url'", "base_ur"),
+        ('name = "m"\nbase_url = "ftp://x"', "must be an http:// or https:// URL", "base_url"),
+        ('name = "m"\nbase_url = "not a url"', "must be an http:// or https:// URL", "base_url"),
         ('name = "m"\nconcurrency = "lots"', "valid integer", "concurrency"),
         ('name = "m"\nprice_in = -1.0', "greater than or equal to 0", "price_in"),
         ('name = "m"\nreleased = "last spring"', "valid date", "released"),
@@ -103,8 +105,32 @@ def test_bad_entry_names_file_entry_and_field(
     with pytest.raises(InputError, match=match) as caught:
         load_catalogue(path)
     error = caught.value
-    assert (error.path, error.line, error.field) == (str(path), 4, field)
+    line = 6 if f"\n{field} =" in f"\n{entry}" and field != "name" else 4  # the field's own line
+    assert (error.path, error.line, error.field) == (str(path), line, field)
     assert "[[model]] #2" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("extra", "path"),
+    [
+        ('extra = { headers = { Authorization = "abc" } }', "extra.headers.Authorization"),
+        ('extra = { chat_template_kwargs = { api_key = "abc" } }', "extra.chat_template_kwargs.api_key"),
+        ('[model.sampling]\nextra = { x-api-key = "abc" }', "sampling.extra.x-api-key"),
+        ('extra = { session_token = "abc" }', "extra.session_token"),
+    ],
+)
+def test_nested_credentials_in_extra_are_refused(tmp_path: Path, extra: str, path: str) -> None:
+    file = _write(tmp_path, f'[[model]]\nname = "m"\nbase_url = "http://x/v1"\n{extra}\n')
+    with pytest.raises(InputError, match="would send a credential") as caught:
+        load_catalogue(file)
+    assert caught.value.field == path
+    assert "abc" not in str(caught.value)
+
+
+def test_sampling_fields_named_like_tokens_are_fine(tmp_path: Path) -> None:
+    file = _write(tmp_path, '[[model]]\nname = "m"\nbase_url = "http://x/v1"\n'
+                  'extra = { max_completion_tokens = 10, top_k = 5 }\n')
+    assert load_catalogue(file)["m"].sampling.extra == {"max_completion_tokens": 10, "top_k": 5}
 
 
 def test_duplicate_names(tmp_path: Path) -> None:

@@ -106,14 +106,22 @@ def test_error_text_is_never_model_text(tmp_path, data_dir, monkeypatch) -> None
     assert graded == 0  # failures are never graded (never counted as wrong)
 
 
-def test_max_cost_stops_scheduling(tmp_path, data_dir, monkeypatch) -> None:
+def test_max_cost_is_never_overspent(tmp_path, data_dir, monkeypatch) -> None:
     monkeypatch.setenv("PAPERTIGER_TEST_KEY", "sk-test-cost")
     with running_server(answers=answers_for(data_dir)) as url:
-        spec = make_spec(tmp_path, data_dir, url, samples=4, max_cost=0.002, concurrency=2)
+        spec = make_spec(tmp_path, data_dir, url, samples=4, max_cost=0.002, concurrency=8)
+        spec = replace_models(spec, *(m.model_copy(update={"sampling": m.sampling.model_copy(
+            update={"max_tokens": 64})}) for m in spec.models))
         summary = run(spec)
-    assert summary.stopped and "--max-cost" in summary.stopped
+    assert summary.budget_stop and summary.stopped and "--max-cost" in summary.stopped
     assert 0 < summary.ok < 480
-    assert summary.cost_usd >= 0.002
+    con = sqlite3.connect(spec.db)
+    stored = con.execute("SELECT SUM(cost_usd) FROM attempts").fetchone()[0]
+    assert stored == pytest.approx(summary.cost_usd)  # the store and the summary agree
+    assert summary.cost_usd <= 0.002  # in-flight attempts were paid for in advance
+    assert f"spent ${summary.cost_usd:.4f}" in summary.stopped
+    forms = dict(con.execute("SELECT form, COUNT(*) FROM attempts GROUP BY form").fetchall())
+    assert abs(forms["aime2024"] - forms["aime2025"]) <= 2 * 8  # the forms interleave
 
 
 def test_dry_run_plan_counts(tmp_path, data_dir) -> None:

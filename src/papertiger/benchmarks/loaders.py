@@ -19,7 +19,7 @@ from typing import Any, NamedTuple, NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from papertiger.errors import InputError
+from papertiger.errors import InputError, require
 from papertiger.schema import BenchmarkSet, Problem
 from papertiger.schema.problem import AnswerFormat
 
@@ -136,8 +136,7 @@ def _read_csv(path: Path) -> list[Row]:
 
 
 def _read_parquet(path: Path) -> list[Row]:
-    import pyarrow.parquet as pq
-
+    pq = require("pyarrow.parquet", "parquet", "reading Parquet files")
     try:
         records = pq.read_table(path).to_pylist()
     except Exception as exc:  # pyarrow raises several types for unreadable files
@@ -147,10 +146,7 @@ def _read_parquet(path: Path) -> list[Row]:
 
 def read_hf_rows(source: SetSource, base_dir: Path | None = None) -> list[Row]:
     """Raw records of a Hugging Face dataset split (Hub id, local folder or builder)."""
-    try:
-        import datasets
-    except ImportError as exc:  # pragma: no cover - datasets is a dependency
-        raise InputError("the 'datasets' package is needed to load Hugging Face sets") from exc
+    datasets = require("datasets", "hf", f"loading {source.dataset!r} from Hugging Face (or give --data DIR)")
     assert source.dataset is not None
     try:
         loaded = datasets.load_dataset(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 app = typer.Typer(
@@ -14,11 +16,29 @@ app = typer.Typer(
 
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            installed = version("papertiger")
+        except PackageNotFoundError:  # pragma: no cover - run from a source tree
+            installed = "unknown"
+        typer.echo(f"papertiger {installed}")
+        raise typer.Exit(0)
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
     """Is that benchmark score real? Shrinkage gaps between old and fresh benchmark versions."""
 
 
 from papertiger.cli import adoption as _adoption  # noqa: E402,F401
 from papertiger.cli import report as _report  # noqa: E402,F401  (registers the command)
 from papertiger.cli import run as _run  # noqa: E402,F401
+from papertiger.cli import store_commands as _store_commands  # noqa: E402,F401

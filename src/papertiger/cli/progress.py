@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -34,6 +35,7 @@ class RichObserver:
             transient=False,
         )
         self.tasks: dict[str, TaskID] = {}
+        self.closed = False
         self.shown: dict[str, float] = {}
         self.latest: dict[str, ModelProgress] = {}
 
@@ -63,9 +65,15 @@ class RichObserver:
         )
 
     def stopping(self, reason: str) -> None:
-        self.console.print(f"[yellow]{reason}[/]: no new attempts are scheduled")
+        self.console.print(f"[yellow]{escape(reason)}[/]")
+
+    def waiting(self, holder: str) -> None:
+        self.console.print(f"waiting for {escape(holder)} to finish writing the store ...")
 
     def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
         for p in self.latest.values():  # the last counts, whatever the throttle skipped
             self._show(p)
         self.progress.stop()

@@ -12,6 +12,7 @@ without being echoed back.
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from collections.abc import Mapping
@@ -44,21 +45,47 @@ _KEY_PREFIXES = (
     "ghp_",
     "github_pat_",
 )
+# Names of credential fields, as whole words of a key ("x-api-key", "session_token";
+# not "max_tokens").
 _SECRET_NAME = re.compile(
-    r"api[_-]?key|secret|password|authorization|bearer|access[_-]?token", re.IGNORECASE
+    r"(?:^|[^a-z])(?:api[_-]?key|secret|password|passwd|authorization|bearer|token|cookie|"
+    r"credentials?|access[_-]?key)(?:$|[^a-z])",
+    re.IGNORECASE,
 )
 _HEADER = re.compile(r"^[ \t]*\[\[[ \t]*model[ \t]*\]\]", re.MULTILINE)
 
 
-class _Entry:
-    """Where one `[[model]]` table sits, for error messages."""
+_FIELDS = sorted(set(ModelSpec.model_fields) | {"temperature", "top_p", "max_tokens",
+                                                 "reasoning_effort", "extra"})
 
-    def __init__(self, label: str, index: int, line: int | None, name: Any) -> None:
-        self.label, self.index, self.line = label, index, line
+
+class _Entry:
+    """Where one `[[model]]` table sits (and its text), for error messages."""
+
+    def __init__(
+        self, label: str, index: int, line: int | None, name: Any, text: str = ""
+    ) -> None:
+        self.label, self.index, self.line, self.text = label, index, line, text
         self.where = f"[[model]] #{index}" + (f" ({name!r})" if isinstance(name, str) else "")
 
+    def line_of(self, field: str | None) -> int | None:
+        """The line that sets `field` in this table (its first key), else the header's."""
+        if not field or self.line is None:
+            return self.line
+        key = re.escape(field.split(".")[0])
+        lines = self.text.splitlines()
+        for number in range(self.line, len(lines)):
+            text = lines[number]
+            if re.match(r"\s*\[\[", text):  # the next table: stop
+                break
+            if re.match(rf"\s*{key}\s*=", text) or re.match(rf"\s*\[model\.{key}\]", text):
+                return number + 1
+        return self.line
+
     def error(self, message: str, field: str | None = None) -> InputError:
-        return InputError(f"{self.where}: {message}", path=self.label, line=self.line, field=field)
+        return InputError(
+            f"{self.where}: {message}", path=self.label, line=self.line_of(field), field=field
+        )
 
 
 def load_catalogue(path: Path | None = None) -> dict[str, ModelSpec]:
@@ -124,7 +151,7 @@ def _read_entries(text: str, label: str) -> dict[str, dict[str, Any]]:
     for index, table in enumerate(tables, start=1):
         line = lines[index - 1] if len(lines) == len(tables) else None
         name = table.get("name") if isinstance(table, Mapping) else None
-        entry = _Entry(label, index, line, name)
+        entry = _Entry(label, index, line, name, text)
         fields = _validate(table, entry)
         if fields["name"] in entries:
             raise entry.error(f"duplicate model name {fields['name']!r}", field="name")
@@ -145,7 +172,12 @@ def _validate(table: Any, entry: _Entry) -> dict[str, Any]:
         field = ".".join(str(part) for part in first["loc"]) or None
         more = exc.error_count() - 1
         suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-        raise entry.error(f"{first['msg']}{suffix}", field=field) from exc
+        message = first["msg"]
+        if first["type"] == "extra_forbidden" and field:
+            close = difflib.get_close_matches(field.split(".")[-1], _FIELDS, n=1, cutoff=0.6)
+            message = f"unknown field {field!r}" + (f"; did you mean {close[0]!r}?" if close else
+                                                    f" (fields: {', '.join(_FIELDS)})")
+        raise entry.error(f"{message}{suffix}", field=field) from exc
     return dict(table)
 
 
@@ -153,8 +185,9 @@ def _validate(table: Any, entry: _Entry) -> dict[str, Any]:
 
 
 def looks_like_key(value: str) -> bool:
-    """True for strings shaped like a provider API key (checked by prefix)."""
-    return value.strip().startswith(_KEY_PREFIXES)
+    """True for strings shaped like a provider API key (by prefix, or a Bearer header)."""
+    text = value.strip()
+    return text.startswith(_KEY_PREFIXES) or text.lower().startswith("bearer ")
 
 
 def _refuse_secrets(table: Mapping[str, Any], entry: _Entry) -> None:
@@ -169,15 +202,15 @@ def _refuse_secrets(table: Mapping[str, Any], entry: _Entry) -> None:
             "environment variable that holds the key",
             field=field,
         )
-    extra = table.get("extra")
-    if isinstance(extra, Mapping):
-        for key in extra:
-            if _SECRET_NAME.search(str(key)):
-                raise entry.error(
-                    f"extra request field {key!r} would send a secret with every request; "
-                    "use api_key_env instead",
-                    field=f"extra.{key}",
-                )
+    sampling = table.get("sampling")
+    for where, extra in (("extra", table.get("extra")),
+                         ("sampling.extra", sampling.get("extra") if isinstance(sampling, Mapping) else None)):
+        for path in _credential_paths(extra, where):
+            raise entry.error(
+                f"request field {path!r} would send a credential with every request (and "
+                "store it); keys come only from api_key_env",
+                field=path,
+            )
     base_url = table.get("base_url")
     if isinstance(base_url, str) and _url_has_credentials(base_url):
         raise entry.error(
@@ -192,6 +225,19 @@ def _refuse_secrets(table: Mapping[str, Any], entry: _Entry) -> None:
                 "environment (see api_key_env)",
                 field=field,
             )
+
+
+def _credential_paths(value: Any, prefix: str) -> list[str]:
+    """Dotted paths of keys named like credentials, at any depth of a table."""
+    if not isinstance(value, Mapping):
+        return []
+    found = []
+    for key, inner in value.items():
+        path = f"{prefix}.{key}"
+        if _SECRET_NAME.search(str(key)):
+            found.append(path)
+        found += _credential_paths(inner, path)
+    return found
 
 
 def _check_env_name(value: str, entry: _Entry) -> None:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from papertiger.dedup.pairs import DedupItem
-from papertiger.errors import InputError
+from papertiger.errors import InputError, require
 
 __all__ = ["CORPUS_SUFFIXES", "read_corpus"]
 
@@ -103,8 +103,8 @@ def _csv_rows(path: Path) -> Iterator[tuple[Where, Mapping[str, Any]]]:
 
 
 def _parquet_rows(path: Path) -> Iterator[tuple[Where, Mapping[str, Any]]]:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    pa = require("pyarrow", "parquet", "reading a Parquet corpus")
+    pq = require("pyarrow.parquet", "parquet", "reading a Parquet corpus")
 
     try:
         table = pq.read_table(path)

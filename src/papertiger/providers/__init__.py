@@ -24,8 +24,9 @@ from papertiger.providers.openai_compat import (
     endpoint_limits,
     retry_after_seconds,
 )
+from papertiger.providers.replies import Reply, parse_json_reply
 from papertiger.providers.scripted import ScriptedModel, ScriptedProvider
-from papertiger.providers.sse import Reply, StreamParser, parse_json_reply
+from papertiger.providers.sse import StreamParser
 
 __all__ = [
     "KEY_HEADER",

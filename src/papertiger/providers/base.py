@@ -91,6 +91,15 @@ class RoutingProvider:
             )
         return await provider.complete(request)
 
+    async def preflight(self) -> list[str]:
+        """Every distinct provider's preflight problems (providers without one have none)."""
+        problems: list[str] = []
+        for provider in {id(p): p for p in self.by_model.values()}.values():
+            check = getattr(provider, "preflight", None)
+            if check is not None:
+                problems += await check()
+        return problems
+
     async def aclose(self) -> None:
         """Close every distinct provider once."""
         for provider in {id(p): p for p in self.by_model.values()}.values():

@@ -8,14 +8,10 @@ provider failure into an error Completion, so one bad request never aborts a run
 
 from __future__ import annotations
 
-import email.utils
 import json
-import math
 import os
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import partial
 from types import TracebackType
 from typing import Any
@@ -33,8 +29,11 @@ from tenacity import (
 from papertiger.errors import FatalProviderError, ProviderError, RateLimited, RetryableError
 from papertiger.providers.base import ProviderContext, register_provider
 from papertiger.providers.endpoints import Endpoint, endpoint_limits
+from papertiger.providers.failures import error_completion, redact_completion
 from papertiger.providers.limits import EndpointGate, EndpointLimits, Limits
-from papertiger.providers.sse import Reply, StreamParser, parse_json_reply
+from papertiger.providers.replies import Reply, parse_json_reply
+from papertiger.providers.retry import RetryPolicy, retry_after_seconds
+from papertiger.providers.sse import StreamParser
 from papertiger.schema import ChatRequest, Completion, ModelSpec
 
 __all__ = [
@@ -53,41 +52,7 @@ KEY_HEADER = "X-Papertiger-Key"
 RetryHook = Callable[[ChatRequest, ProviderError, int], None]
 """Called before each retry sleep with the request, the error and the attempt that failed."""
 
-_REDACT_MIN_LEN = 16  # shorter "keys" ("EMPTY", "dummy") are not secrets; don't mangle text
-_REDACTED = "[redacted]"
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff with jitter; a 429's Retry-After is a floor (capped)."""
-
-    max_attempts: int = 6
-    backoff_s: float = 1.0
-    backoff_max_s: float = 60.0
-    budget_s: float = 900.0  # counted from the first failure
-    retry_after_cap_s: float = 120.0
-
-    def __post_init__(self) -> None:
-        if self.max_attempts < 1:
-            raise ValueError("max_attempts must be at least 1")
-
-
-def retry_after_seconds(value: str | None) -> float | None:
-    """Retry-After as seconds: delta-seconds (fractions accepted) or an HTTP-date."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - datetime.now(UTC)).total_seconds()
-    return max(0.0, seconds) if math.isfinite(seconds) else None
+_ERROR_BODY_MAX = 64 * 1024
 
 
 def _api_key(endpoint: Endpoint) -> str | None:
@@ -97,7 +62,9 @@ def _api_key(endpoint: Endpoint) -> str | None:
         return None
     value = os.environ.get(name)
     if not value:
-        raise FatalProviderError(f"environment variable {name} (API key) is not set or empty")
+        raise FatalProviderError(
+            f"environment variable {name} (API key) is not set or empty", code="no_key"
+        )
     return value
 
 
@@ -111,20 +78,25 @@ def _headers(request: ChatRequest, secret: str | None) -> dict[str, str]:
 
 
 def _error_message(body: bytes) -> str:
-    """The server's error message if the body is OpenAI-shaped, else the start of the body."""
+    """The server's error message if the body is OpenAI-shaped, else the body as text.
+
+    Never cut here: the provider redacts the key first, then cuts (a key across the cut
+    would otherwise survive redaction in part).
+    """
     try:
         obj = json.loads(body)
         err = obj.get("error", obj) if isinstance(obj, dict) else obj
         message = err.get("message", err) if isinstance(err, dict) else err
-        return str(message)[:300]
+        return str(message)
     except ValueError:
-        return body[:300].decode("utf-8", "replace")
+        return body.decode("utf-8", "replace")
 
 
 async def _status_error(resp: aiohttp.ClientResponse) -> ProviderError:
     """Type a non-2xx reply: 429 → RateLimited, 408/409/5xx → retryable, other → fatal."""
     status = resp.status
-    text = f"HTTP {status}: {_error_message(await resp.read())}"
+    body = await resp.content.read(_ERROR_BODY_MAX)
+    text = f"HTTP {status}: {_error_message(body)}"
     if status == 429:
         return RateLimited(text, retry_after=retry_after_seconds(resp.headers.get("Retry-After")))
     if status in (408, 409) or status >= 500:
@@ -190,25 +162,6 @@ def _ok_completion(
     )
 
 
-def _redact(completion: Completion, secret: str | None) -> Completion:
-    """Remove the API key wherever a server may have echoed it (errors always, text if long)."""
-    if not secret:
-        return completion
-    names = ("error", "text", "reasoning", "raw") if len(secret) >= _REDACT_MIN_LEN else ("error",)
-    update = {}
-    for name in names:
-        value = getattr(completion, name)
-        if value and secret in value:
-            update[name] = value.replace(secret, _REDACTED)
-    return completion.model_copy(update=update) if update else completion
-
-
-def _error_completion(request: ChatRequest, exc: ProviderError, retries: int) -> Completion:
-    return Completion(
-        key=request.key, status="error", error=f"{type(exc).__name__}: {exc}", retries=retries
-    )
-
-
 class OpenAICompatProvider:
     """Sends ChatRequests to OpenAI-compatible endpoints; use as `async with`.
 
@@ -256,6 +209,24 @@ class OpenAICompatProvider:
             await self._session.close()
             self._session = None
 
+    async def preflight(self) -> list[str]:
+        """Check every endpoint once (see `providers.preflight`); problems, one line each."""
+        from papertiger.providers.preflight import check_endpoints
+
+        missing = []
+        for name, endpoint in self.endpoints.items():
+            try:
+                _api_key(endpoint)
+            except FatalProviderError as exc:
+                missing.append(f"model {name!r}: {exc}")
+        if missing:
+            return missing
+
+        def headers(secret: str | None) -> dict[str, str]:
+            return {"Authorization": f"Bearer {secret}"} if secret else {}
+
+        return await check_endpoints(self._open(), self.endpoints, headers, _api_key)
+
     def set_limits(self, base_url: str, limits: EndpointLimits) -> None:
         """Cap one endpoint (build `limits` with `EndpointLimits.from_spec(spec)`)."""
         self.limits.configure(base_url, limits)
@@ -265,14 +236,26 @@ class OpenAICompatProvider:
         return self.limits.gate(base_url)
 
     async def complete(self, request: ChatRequest) -> Completion:
-        """One attempt with retries; provider failures come back as `status="error"`."""
+        """One attempt with retries; every failure comes back as `status="error"`.
+
+        Nothing a server sends can make this raise: an unexpected exception becomes an
+        error attempt with code `internal` (and the key redacted from its message).
+        """
+        try:
+            return await self._complete(request)
+        except Exception as exc:  # the last line of defence: one bad reply never stops a run
+            endpoint = self.endpoints.get(request.model)
+            secret = os.environ.get(endpoint.api_key_env or "") if endpoint else None
+            return error_completion(request, exc, 0, secret)
+
+    async def _complete(self, request: ChatRequest) -> Completion:
         endpoint = self.endpoints.get(request.model)
         try:
             if endpoint is None:
                 raise FatalProviderError(f"no endpoint configured for model {request.model!r}")
             secret = _api_key(endpoint)
         except FatalProviderError as exc:
-            return _error_completion(request, exc, 0)
+            return error_completion(request, exc, 0)
         url = endpoint.base_url.rstrip("/")
         url += "/chat/completions" if request.kind == "chat" else "/completions"
         body = request.body(endpoint.model, stream=endpoint.stream)
@@ -281,10 +264,10 @@ class OpenAICompatProvider:
         try:  # the first attempt bypasses tenacity, whose set-up costs more than the request
             reply, started, ended = await send()
         except FatalProviderError as exc:
-            return _redact(_error_completion(request, exc, 0), secret)
+            return error_completion(request, exc, 0, secret)
         except RetryableError as exc:
             return await self._retry(request, send, exc, secret)
-        return _redact(_ok_completion(request, reply, started, ended, 0), secret)
+        return redact_completion(_ok_completion(request, reply, started, ended, 0), secret)
 
     async def _retry(
         self,
@@ -303,8 +286,8 @@ class OpenAICompatProvider:
                         raise first
                     reply, started, ended = await send()
         except ProviderError as exc:
-            return _redact(_error_completion(request, exc, attempts - 1), secret)
-        return _redact(_ok_completion(request, reply, started, ended, attempts - 1), secret)
+            return error_completion(request, exc, attempts - 1, secret)
+        return redact_completion(_ok_completion(request, reply, started, ended, attempts - 1), secret)
 
     async def _attempt(
         self,
@@ -326,11 +309,15 @@ class OpenAICompatProvider:
                     reply = await _read_reply(resp, request)
                 return reply, started, time.perf_counter()
         except TimeoutError as exc:
-            raise RetryableError(f"timed out (timeout_s={endpoint.timeout_s:g})") from exc
+            raise RetryableError(
+                f"timed out (timeout_s={endpoint.timeout_s:g})", code="timeout"
+            ) from exc
         except (aiohttp.InvalidURL, aiohttp.NonHttpUrlClientError) as exc:
-            raise FatalProviderError(f"invalid URL: {exc}") from exc
+            raise FatalProviderError(f"invalid URL: {exc}", code="bad_url") from exc
         except (aiohttp.ClientError, OSError) as exc:
-            raise RetryableError(f"connection failed: {type(exc).__name__}: {exc}") from exc
+            raise RetryableError(
+                f"connection failed: {type(exc).__name__}: {exc}", code="connection"
+            ) from exc
 
     def _open(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:

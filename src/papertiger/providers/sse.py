@@ -22,15 +22,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from papertiger.errors import FatalProviderError, ProviderError, RetryableError
+from papertiger.errors import BadReply, ProviderError, RetryableError
+from papertiger.providers.replies import Reply, error_from_payload, finish_of, text_of
 
-__all__ = ["Reply", "StreamParser", "error_from_payload", "parse_json_reply"]
+__all__ = ["StreamParser"]
 
 Kind = Literal["chat", "completion"]
 Target = Literal["text", "reasoning"]
 
 _DONE = b"[DONE]"
-_RETRYABLE_4XX = (408, 409, 429)
 _BAD_SHAPE = (ValueError, TypeError, AttributeError, IndexError, KeyError)
 _LIT = re.compile(rb'"(?:[^"\\\r\n]|\\.)*"')  # one JSON string token on one line
 _SENTINEL = "\u2603papertiger-sentinel"
@@ -39,28 +39,6 @@ _MAX_TEMPLATES = 4
 _LEARN_ATTEMPTS = 16  # payloads looked at one by one, per stream
 _KEY_LEN = 24
 _LEARN_MIN_BYTES = 8192  # learning costs ~0.1 ms: worth it only for a read of many events
-
-
-@dataclass
-class Reply:
-    """What one successful HTTP exchange produced, before it becomes a Completion."""
-
-    text: str
-    reasoning: str | None
-    finish_reason: str | None
-    usage: dict[str, Any]
-    raw: str
-    first_token_at: float | None = None
-
-
-def error_from_payload(err: Any) -> ProviderError:
-    """An `{"error": ...}` object inside a 200 reply, typed by its code when it has one."""
-    message = err.get("message") if isinstance(err, dict) else err
-    code = err.get("code") if isinstance(err, dict) else None
-    text = f"server error in reply: {str(message)[:300]}"
-    if isinstance(code, int) and 400 <= code < 500 and code not in _RETRYABLE_4XX:
-        return FatalProviderError(text, status=code)
-    return RetryableError(text, status=code if isinstance(code, int) else None)
 
 
 @dataclass
@@ -83,18 +61,33 @@ class _Acc:
                     continue
                 delta = choice.get("delta") if chat else choice
                 if delta:
-                    piece = delta.get("content") if chat else delta.get("text")
-                    if piece:
-                        text.append(piece)
-                    thought = delta.get("reasoning_content") or delta.get("reasoning")
-                    if thought:
-                        reasoning.append(thought)
+                    self._delta(delta, chat, text, reasoning)
                 if choice.get("finish_reason"):
-                    self.finish_reason = choice["finish_reason"]
+                    self.finish_reason = finish_of(choice["finish_reason"])
             elif "error" in chunk:
                 raise error_from_payload(chunk["error"])
-            if chunk.get("usage"):
-                self.usage = chunk["usage"]
+            usage = chunk.get("usage")
+            if usage:
+                self.usage = usage if isinstance(usage, dict) else {}
+
+    @staticmethod
+    def _delta(delta: Any, chat: bool, text: list[str], reasoning: list[str]) -> None:
+        """One delta's text, refusal and reasoning; any shape the APIs use is text."""
+        if not isinstance(delta, dict):
+            raise BadReply(f"unexpected reply shape: delta is {type(delta).__name__}")
+        piece = delta.get("content") if chat else delta.get("text")
+        if piece is not None and not isinstance(piece, str):
+            piece = text_of(piece, "delta.content")
+        if piece:
+            text.append(piece)
+        refusal = delta.get("refusal")
+        if refusal:
+            text.append(text_of(refusal, "delta.refusal") or "")
+        thought = delta.get("reasoning_content") or delta.get("reasoning")
+        if thought is not None and not isinstance(thought, str):
+            thought = text_of(thought, "delta.reasoning")
+        if thought:
+            reasoning.append(thought)
 
     def state(self) -> tuple[Any, ...]:
         return tuple(self.text), tuple(self.reasoning), self.finish_reason, self.usage
@@ -203,7 +196,7 @@ class StreamParser:
             self._tail = b""
         acc = self._acc
         if not self.done and acc.finish_reason is None:
-            raise RetryableError("stream ended without [DONE] or finish_reason")
+            raise RetryableError("stream ended without [DONE] or finish_reason", code="cut_stream")
         raw = b"".join(self._reads).decode("utf-8", "replace")
         return Reply(
             "".join(acc.text),
@@ -323,7 +316,7 @@ class StreamParser:
         try:
             acc.absorb(json.loads((b"[" + b",".join(payloads) + b"]").decode()))
         except _BAD_SHAPE as exc:
-            raise RetryableError(f"malformed SSE chunk: {type(exc).__name__}") from exc
+            raise RetryableError(f"malformed SSE chunk: {type(exc).__name__}", code="malformed") from exc
         if self.first_token_at is None and len(acc.text) + len(acc.reasoning) > n_before:
             self.first_token_at = now
 
@@ -332,28 +325,5 @@ def _decode_string(literal: bytes) -> str:
     try:
         value = json.loads(literal)
     except ValueError as exc:
-        raise RetryableError(f"malformed SSE chunk: {type(exc).__name__}") from exc
+        raise RetryableError(f"malformed SSE chunk: {type(exc).__name__}", code="malformed") from exc
     return str(value)
-
-
-def parse_json_reply(body: bytes, kind: Kind) -> Reply:
-    """A non-streamed reply (or a server that ignored `stream`): one JSON object."""
-    try:
-        obj = json.loads(body)
-        if "error" in obj and not obj.get("choices"):
-            raise error_from_payload(obj["error"])
-        choice = obj["choices"][0]
-        if kind == "chat":
-            message = choice.get("message") or {}
-            text = message.get("content")
-            reasoning = message.get("reasoning_content") or message.get("reasoning")
-        else:
-            text, reasoning = choice.get("text"), None
-        usage = obj.get("usage") or {}
-        finish = choice.get("finish_reason")
-    except ProviderError:
-        raise
-    except _BAD_SHAPE as exc:
-        raise RetryableError(f"malformed JSON reply: {type(exc).__name__}") from exc
-    raw = body.decode("utf-8", "replace")
-    return Reply(text or "", reasoning or None, finish, usage, raw)

@@ -259,6 +259,19 @@ def _check_groups(frame: pd.DataFrame, path: str) -> pd.DataFrame:
     return frame
 
 
+def _check_percentages(frame: pd.DataFrame, path: str, old: str, fresh: str) -> None:
+    """Scores that are all at most 1 are fractions, not percentages: 0.80 would read as 0.8 %."""
+    values = pd.concat([frame["old"], frame["fresh"]]).astype(float)
+    if len(values) and (values <= 1.0).all() and (values > 0).any():
+        raise InputError(
+            f"every score in {old!r} and {fresh!r} is at most 1: these look like fractions; "
+            "give percentages (0-100), e.g. 80 for 0.80",
+            path=path,
+            line=2,
+            field=old,
+        )
+
+
 def _check_dates(frame: pd.DataFrame, path: str) -> None:
     for column in _DATES:
         if column not in frame.columns:
@@ -286,6 +299,7 @@ def read_scores_csv(
     is_long = "score" in rows.header and any(c in rows.header for c in _LONG_VERSION)
     frame, old_label, fresh_label = (_long if is_long else _wide)(rows, old, fresh)
     frame = frame.replace({"": None})
+    _check_percentages(frame, rows.path, old_label, fresh_label)
     frame = _check_groups(frame, rows.path)
     _check_dates(frame, rows.path)
     return ScoreTable(frame.drop(columns="_line"), str(path), old_label, fresh_label)

@@ -4,10 +4,19 @@ from papertiger.runner.execute import RunSummary, execute
 from papertiger.runner.plan import ModelPlan, Plan, WorkItem, make_plan, work_items
 from papertiger.runner.progress import ModelProgress, QuietObserver, RunObserver
 from papertiger.runner.regrade import RegradeSummary, regrade
-from papertiger.runner.run import make_provider, plan_run, run, run_async, spec_json
+from papertiger.runner.run import (
+    Interrupted,
+    check_spec,
+    make_provider,
+    plan_run,
+    run,
+    run_async,
+    spec_json,
+)
 from papertiger.runner.spec import RunSpec
 
 __all__ = [
+    "Interrupted",
     "ModelPlan",
     "ModelProgress",
     "Plan",
@@ -17,6 +26,7 @@ __all__ = [
     "RunSpec",
     "RunSummary",
     "WorkItem",
+    "check_spec",
     "execute",
     "make_plan",
     "make_provider",

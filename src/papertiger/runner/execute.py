@@ -1,15 +1,18 @@
 """Execute a plan: bounded concurrency per model, grading off the event loop, batched commits.
 
-Nothing lost: finished attempts are committed in one transaction per batch, at least every
-`flush_interval_s`, and on any exit (normal, Ctrl-C, cancellation). Grading happens on the
-store's writer thread just before each commit, so a slow checker never stalls the streams
-or inflates the latency and time to first token measured on the event loop.
+Nothing lost: finished attempts are committed in one transaction per batch, after at most
+`flush_batch` of them or `flush_interval_s`, whichever comes first, and on any exit
+(normal, Ctrl-C, SIGTERM, cancellation). A `kill -9` loses the attempts in flight and at
+most two batches of finished ones (the one filling and the one being committed). Grading
+happens on the store's writer thread just before each commit, so a slow checker never
+stalls the streams or inflates the latency and time to first token measured on the loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -17,26 +20,43 @@ from dataclasses import dataclass
 from papertiger.config import attempt_cost
 from papertiger.grading import Grader
 from papertiger.providers import Provider
+from papertiger.runner.budget import Budget
 from papertiger.runner.plan import Plan, WorkItem
 from papertiger.runner.progress import ModelProgress, QuietObserver, RunObserver
+from papertiger.runner.secrets import Redactor
 from papertiger.runner.spec import RunSpec
 from papertiger.schema import Attempt, Completion, Grade
 from papertiger.store import PutResult, SQLiteStore
 
+# Failures that no retry and no other item can fix: after this many in a row with the same
+# code, a model's remaining attempts are not scheduled (its endpoint, key or id is wrong).
+HOPELESS_CODES = frozenset({"http_401", "http_403", "http_404", "connection", "no_key", "bad_url"})
+HOPELESS_RUN = 5
+
 
 @dataclass(frozen=True)
 class RunSummary:
-    """What a run did; `stopped` says why it ended early, if it did."""
+    """What a run did; `stopped` says why it ended early, if it did.
 
-    run_id: str
+    `errors_by_kind` counts failed attempts by (model, error code, message), most frequent
+    first. `nothing_to_do` is set when every planned attempt was already stored (no run is
+    recorded then); `correct_stored` counts the correct ones among them.
+    """
+
+    run_id: str | None
     planned: int
     done_before: int
     ok: int
     errors: int
     retries: int
+    retried_attempts: int
     cost_usd: float
     stopped: str | None
     progress: tuple[ModelProgress, ...]
+    errors_by_kind: tuple[tuple[str, str, str, int], ...] = ()
+    budget_stop: bool = False
+    nothing_to_do: bool = False
+    correct_stored: int = 0
 
 
 class _Writer:
@@ -52,10 +72,12 @@ class _Writer:
         store: SQLiteStore,
         grader: Grader,
         progress: dict[str, ModelProgress],
+        redactor: Redactor,
         interval_s: float,
-        batch: int = 256,
+        batch: int,
     ) -> None:
         self.store, self.grader, self.progress = store, grader, progress
+        self.redactor = redactor
         self.interval_s, self.batch = interval_s, batch
         self.pending_items: list[tuple[Attempt, str]] = []
         self.last = time.monotonic()
@@ -69,14 +91,17 @@ class _Writer:
 
     def _commit(self, batch: list[tuple[Attempt, str]]) -> PutResult:
         grades: list[tuple[str, Grade]] = []
+        attempts = []
         for attempt, gold in batch:
+            attempt = self.redactor.attempt(attempt)
+            attempts.append(attempt)
             if attempt.completion.status != "ok":
                 continue
             grade = self.grader.grade(attempt.completion, gold)
             grades.append((attempt.key, grade))
             if grade.correct:
                 self.progress[attempt.identity.model].correct += 1
-        return self.store.put_attempts([a for a, _ in batch], grades)
+        return self.store.put_attempts(attempts, grades)
 
     def flush(self) -> None:
         if self.pending_items:
@@ -88,13 +113,15 @@ class _Writer:
             job.result()  # a failed commit surfaces here, not silently
 
     def close(self) -> None:
-        self.flush()
         try:
-            for job in self.jobs:
-                job.result()
+            self.flush()
         finally:
-            self.jobs.clear()
-            self.pool.shutdown(wait=True)
+            try:
+                for job in self.jobs:
+                    job.result()
+            finally:
+                self.jobs.clear()
+                self.pool.shutdown(wait=True)
 
     async def tick(self) -> None:
         while True:
@@ -102,46 +129,54 @@ class _Writer:
             self.flush()
 
 
-class _Budget:
-    """Stops scheduling new attempts once the spent cost reaches the cap."""
-
-    def __init__(self, max_cost: float | None) -> None:
-        self.max_cost, self.spent = max_cost, 0.0
-        self.reason: str | None = None
-
-    def unknown(self, model: str) -> None:
-        """A reply without token usage: spending can no longer be tracked, so stop."""
-        if self.max_cost is not None and self.reason is None:
-            self.reason = f"--max-cost: {model}'s server reported no token usage, cost unknown"
-
-    def add(self, cost: float | None) -> None:
-        self.spent += cost or 0.0
-        if self.max_cost is not None and self.spent >= self.max_cost and self.reason is None:
-            self.reason = f"--max-cost reached: spent ${self.spent:.4f} of ${self.max_cost:.4f}"
-
-
 class _Run:
     """State shared by the workers of one run."""
 
-    def __init__(self, spec: RunSpec, store: SQLiteStore, grader: Grader, run_id: str) -> None:
+    def __init__(
+        self, spec: RunSpec, store: SQLiteStore, grader: Grader, run_id: str, redactor: Redactor
+    ) -> None:
         self.spec, self.run_id = spec, run_id
         self.progress: dict[str, ModelProgress] = {}
-        self.writer = _Writer(store, grader, self.progress, spec.flush_interval_s)
-        self.budget = _Budget(spec.max_cost)
+        self.writer = _Writer(
+            store, grader, self.progress, redactor, spec.flush_interval_s, spec.flush_batch
+        )
+        self.budget = Budget(spec.max_cost)
+        self.stopped_models: dict[str, str] = {}
+        self.streak: dict[str, tuple[str, int]] = {}
+        self.failures: Counter[tuple[str, str, str]] = Counter()
+        self.retried = 0
 
     async def worker(self, provider: Provider, queue: list[WorkItem], observer: RunObserver) -> None:
         while queue and self.budget.reason is None:
-            item = queue.pop()
-            completion = await provider.complete(item.request)
+            item = queue[-1]
+            model = item.model.name
+            if model in self.stopped_models:
+                return
+            if not self.budget.reserve(item):
+                return
+            queue.pop()
+            try:
+                completion = await provider.complete(item.request)
+            except Exception as exc:  # a provider must not raise; if one does, one attempt fails
+                completion = Completion(
+                    key=item.request.key, status="error", error_code="internal",
+                    error=f"{type(exc).__name__}: {exc}"[:500],
+                )
+            finally:
+                self.budget.release(item)
             self.finish(item, completion, observer)
 
     def finish(self, item: WorkItem, completion: Completion, observer: RunObserver) -> None:
-        progress = self.progress[item.model.name]
+        model = item.model.name
+        progress = self.progress[model]
         if completion.status == "ok":
             progress.ok += 1
+            self.streak.pop(model, None)
         else:
             progress.errors += 1
+            self._failed(item, completion, observer)
         progress.retries += completion.retries
+        self.retried += completion.retries > 0
         cost = attempt_cost(
             item.model.price_in,
             item.model.price_out,
@@ -150,7 +185,7 @@ class _Run:
         )
         progress.cost_usd += cost or 0.0
         if cost is None and completion.status == "ok":
-            self.budget.unknown(item.model.name)
+            self.budget.unknown(model)
         self.budget.add(cost)
         attempt = Attempt.model_construct(
             identity=item.identity,
@@ -161,6 +196,18 @@ class _Run:
         )
         self.writer.add(attempt, item.problem.answer)
         observer.advanced(progress)
+
+    def _failed(self, item: WorkItem, completion: Completion, observer: RunObserver) -> None:
+        model, code = item.model.name, completion.error_code or "error"
+        message = (completion.error or "")[:200]
+        self.failures[(model, code, message)] += 1
+        last, count = self.streak.get(model, ("", 0))
+        count = count + 1 if last == code else 1
+        self.streak[model] = (code, count)
+        if code in HOPELESS_CODES and count >= HOPELESS_RUN and model not in self.stopped_models:
+            reason = f"{model}: {count} attempts in a row failed with {code} ({message})"
+            self.stopped_models[model] = reason
+            observer.stopping(f"{reason}; its other attempts are not scheduled")
 
 
 def _queues(todo: Sequence[WorkItem]) -> dict[str, list[WorkItem]]:
@@ -179,10 +226,11 @@ async def execute(
     run_id: str,
     provider: Provider,
     observer: RunObserver | None = None,
+    redactor: Redactor | None = None,
 ) -> RunSummary:
     """Run every attempt still to do through `provider`; commits survive Ctrl-C."""
     observer = observer or QuietObserver()
-    state = _Run(spec, store, grader, run_id)
+    state = _Run(spec, store, grader, run_id, redactor or Redactor(()))
     for m in plan.models:
         state.progress[m.model] = ModelProgress(m.model, m.total, m.done)
     observer.started(state.progress)
@@ -200,12 +248,16 @@ async def execute(
         ticker.cancel()
         state.writer.close()
     if state.budget.reason:
-        observer.stopping(state.budget.reason)
+        observer.stopping(state.budget.final_message())
     return _summary(state, plan)
 
 
 def _summary(state: _Run, plan: Plan) -> RunSummary:
     progress = tuple(state.progress.values())
+    stopped = state.budget.final_message() if state.budget.reason else None
+    if state.stopped_models:
+        hopeless = "; ".join(state.stopped_models.values())
+        stopped = f"{stopped}; {hopeless}" if stopped else hopeless
     return RunSummary(
         run_id=state.run_id,
         planned=len(plan.items),
@@ -213,7 +265,10 @@ def _summary(state: _Run, plan: Plan) -> RunSummary:
         ok=sum(p.ok for p in progress),
         errors=sum(p.errors for p in progress),
         retries=sum(p.retries for p in progress),
+        retried_attempts=state.retried,
         cost_usd=sum(p.cost_usd for p in progress),
-        stopped=state.budget.reason,
+        stopped=stopped,
         progress=progress,
+        errors_by_kind=tuple((m, c, msg, n) for (m, c, msg), n in state.failures.most_common()),
+        budget_stop=state.budget.reason is not None,
     )

@@ -1,21 +1,43 @@
-"""Plan, then execute, against one store; the sync entry point wraps the async core."""
+"""Plan, then execute, against one store; the sync entry point wraps the async core.
+
+A run holds the store's writer lock from planning to the last commit, so two runs of the
+same command never pay for the same attempt twice. SIGTERM (docker stop, systemd, Slurm)
+and Ctrl-C stop it the same way: no new attempts, every finished one committed, the run
+recorded as interrupted, and `Interrupted` raised for the caller to say how to resume.
+Further signals during that final commit are ignored, so a second Ctrl-C still flushes.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import math
 import os
-from collections.abc import Sequence
+import signal
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from importlib.metadata import PackageNotFoundError, version
 
-from papertiger.errors import ConfigError
+from papertiger.errors import ConfigError, PapertigerError
 from papertiger.grading import get_grader
 from papertiger.providers import Provider, ProviderContext, providers_for
 from papertiger.runner.execute import RunSummary, execute
 from papertiger.runner.plan import Plan, make_plan, work_items
 from papertiger.runner.progress import RunObserver
+from papertiger.runner.secrets import Redactor
 from papertiger.runner.spec import RunSpec
-from papertiger.store import SQLiteStore, open_store
+from papertiger.store import AttemptFilter, SQLiteStore, open_store, writer_lock
+
+MAX_PLAN_WITHOUT_YES = 10_000_000
+
+
+class Interrupted(PapertigerError):
+    """The run was stopped by a signal; finished attempts are stored. `signal` names it."""
+
+    def __init__(self, signame: str) -> None:
+        self.signal = signame
+        super().__init__(f"stopped by {signame}")
 
 
 def _version() -> str:
@@ -42,17 +64,28 @@ def spec_json(spec: RunSpec) -> dict[str, object]:
     }
 
 
-def _check(spec: RunSpec) -> None:
+def check_spec(spec: RunSpec) -> None:
+    """Refuse a spec that cannot run as asked, before anything is sent."""
     if spec.samples < 1:
         raise ConfigError("--samples must be at least 1")
+    if spec.concurrency is not None and spec.concurrency < 1:
+        raise ConfigError("--concurrency must be at least 1")
+    if spec.max_cost is not None and not (math.isfinite(spec.max_cost) and spec.max_cost > 0):
+        raise ConfigError("--max-cost must be a positive number of US dollars")
     for model in spec.models:
         if spec.provider_for(model) == "openai" and not model.base_url:
             raise ConfigError(f"model {model.name!r} has no base_url in the catalogue")
-        if spec.max_cost is not None and (model.price_in is None or model.price_out is None):
-            raise ConfigError(
-                f"--max-cost needs prices: model {model.name!r} has no price_in/price_out "
-                "(USD per million tokens) in the catalogue"
-            )
+        if spec.max_cost is not None:
+            if model.price_in is None or model.price_out is None:
+                raise ConfigError(
+                    f"--max-cost needs prices: model {model.name!r} has no price_in/price_out "
+                    "(USD per million tokens) in the catalogue"
+                )
+            if model.max_tokens is None:
+                raise ConfigError(
+                    f"--max-cost needs max_tokens for every model (the most one reply can "
+                    f"cost); {model.name!r} sets none"
+                )
 
 
 def _check_keys(spec: RunSpec) -> None:
@@ -71,7 +104,7 @@ def _check_keys(spec: RunSpec) -> None:
 
 def plan_run(spec: RunSpec, store: SQLiteStore) -> Plan:
     """The plan against what the store already holds (finished attempts are skipped)."""
-    _check(spec)
+    check_spec(spec)
     items = work_items(spec)
     finished = store.finished_keys([item.request.key for item in items])
     return make_plan(spec, finished, store.mean_output_tokens(), items)
@@ -90,33 +123,136 @@ def make_provider(spec: RunSpec) -> Provider:
     return providers_for(spec.models, names, context)
 
 
+def _stored_correct(store: SQLiteStore, plan: Plan) -> int:
+    keys = {i.request.key for i in plan.items}
+    frame = store.attempts_frame(where=AttemptFilter(models=[m.model for m in plan.models]),
+                                 columns=("key",))
+    return int(frame[frame["key"].isin(keys)]["correct"].fillna(False).astype(bool).sum())
+
+
+def _nothing_to_do(store: SQLiteStore, plan: Plan) -> RunSummary:
+    return RunSummary(
+        run_id=None, planned=len(plan.items), done_before=plan.done, ok=0, errors=0, retries=0,
+        retried_attempts=0, cost_usd=0.0, stopped=None, progress=(), nothing_to_do=True,
+        correct_stored=_stored_correct(store, plan),
+    )
+
+
+async def _preflight(provider: Provider) -> None:
+    check: Callable[[], object] | None = getattr(provider, "preflight", None)
+    if check is None:
+        return
+    problems = await check()  # type: ignore[misc]
+    if problems:
+        raise ConfigError(
+            "preflight: " + "; ".join(str(p) for p in problems)
+            + " (nothing was sent to any model; --no-preflight skips this check)"
+        )
+
+
+@contextlib.contextmanager
+def _signals(task: asyncio.Task[RunSummary], caught: list[str]) -> Iterator[None]:
+    """SIGINT and SIGTERM cancel the run once; later ones are noted and ignored."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    loop = asyncio.get_running_loop()
+
+    def stop(signame: str) -> None:
+        caught.append(signame)
+        if len(caught) == 1:
+            task.cancel()
+
+    installed = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop, sig.name)
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError):  # not on this platform or loop
+            pass
+    try:
+        yield
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+
+
 async def run_async(
     spec: RunSpec,
     observer: RunObserver | None = None,
     argv: Sequence[str] = (),
     provider: Provider | None = None,
+    *,
+    wait: bool = False,
+    preflight: bool = True,
+    yes: bool = False,
 ) -> RunSummary:
     """Run the spec: resume from the store, execute what is left, record the run.
 
-    `provider` defaults to the registry's providers for the spec's models.
+    `provider` defaults to the registry's providers for the spec's models. `wait` waits
+    for another writer of the store instead of refusing; `preflight` checks endpoints
+    before the first paid request; `yes` allows plans above ten million attempts.
     """
     grader = get_grader(spec.suite.grader)
+    check_spec(spec)
     _check_keys(spec)
-    with open_store(spec.db) as store:
+    on_wait = getattr(observer, "waiting", None)
+    with writer_lock(spec.db, wait=wait, on_wait=on_wait), open_store(spec.db) as store:
         plan = plan_run(spec, store)
+        if len(plan.todo) > MAX_PLAN_WITHOUT_YES and not yes:
+            raise ConfigError(
+                f"the plan holds {len(plan.todo):,} attempts to do (more than "
+                f"{MAX_PLAN_WITHOUT_YES:,}); check --samples and the models, then add --yes"
+            )
+        if not plan.todo:
+            return _nothing_to_do(store, plan)
         store.put_items(spec.suite.name, spec.suite.problems())
-        run_id = store.start_run(argv=list(argv), spec=spec_json(spec), version=_version())
-        outcome = "interrupted"
         owned = provider is None
         active = provider or make_provider(spec)
         try:
-            summary = await execute(spec, plan, store, grader, run_id, active, observer)
-            outcome = "stopped" if summary.stopped else "completed"
+            if preflight:
+                await _preflight(active)
+            redactor = Redactor.for_models(spec.models)
+            run_id = store.start_run(
+                argv=redactor.json(list(argv)), spec=redactor.json(spec_json(spec)),
+                version=_version(),
+            )
+            return await _execute(spec, plan, store, grader, run_id, active, observer, redactor)
         finally:
             if owned:
                 await active.aclose()
-            store.finish_run(run_id, outcome=outcome)
-    return summary
+
+
+async def _execute(
+    spec: RunSpec,
+    plan: Plan,
+    store: SQLiteStore,
+    grader: object,
+    run_id: str,
+    provider: Provider,
+    observer: RunObserver | None,
+    redactor: Redactor,
+) -> RunSummary:
+    caught: list[str] = []
+    task = asyncio.ensure_future(
+        execute(spec, plan, store, grader, run_id, provider, observer, redactor)  # type: ignore[arg-type]
+    )
+    outcome = "failed"
+    try:
+        with _signals(task, caught):  # type: ignore[arg-type]
+            summary = await task
+        outcome = "stopped" if summary.stopped else "completed"
+        return summary
+    except asyncio.CancelledError:
+        outcome = "interrupted"
+        if caught:
+            raise Interrupted(caught[0]) from None
+        raise
+    except KeyboardInterrupt:
+        outcome = "interrupted"
+        raise
+    finally:
+        store.finish_run(run_id, outcome=outcome)
 
 
 def run(
@@ -124,6 +260,7 @@ def run(
     observer: RunObserver | None = None,
     argv: Sequence[str] = (),
     provider: Provider | None = None,
+    **options: bool,
 ) -> RunSummary:
     """Synchronous wrapper of `run_async` (notebooks: use `await run_async(...)`)."""
-    return asyncio.run(run_async(spec, observer, argv, provider))
+    return asyncio.run(run_async(spec, observer, argv, provider, **options))

@@ -17,7 +17,9 @@ class RunSpec:
     Each prompt template is a condition of its own: every item is run under each.
     `concurrency` overrides every model's own cap when set. Each sample's seed is
     `seed_base + sample_index`, so k samples of an item differ on servers that honour
-    seeds. `provider` overrides each model's own provider name when set.
+    seeds. `provider` overrides each model's own provider name when set. Finished
+    attempts are committed after `flush_batch` of them or `flush_interval_s`, whichever
+    comes first.
     """
 
     models: tuple[ModelSpec, ...]
@@ -28,7 +30,8 @@ class RunSpec:
     max_cost: float | None = None
     concurrency: int | None = None
     seed_base: int = 0
-    flush_interval_s: float = 0.5
+    flush_interval_s: float = 0.1
+    flush_batch: int = 32
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     provider: str | None = None
 

@@ -14,6 +14,8 @@ class Completion(BaseModel):
 
     Timings: `queue_s` from scheduling to the request being written, `latency_s` from
     then to the last byte, `ttft_s` from then to the first content or reasoning token.
+    `error_code` classifies a failure for summaries and for stopping a hopeless endpoint:
+    `http_<status>`, `connection`, `timeout`, `bad_reply`, `no_key`, `internal`.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -32,4 +34,5 @@ class Completion(BaseModel):
     output_tokens_per_s: float | None = None
     retries: int = 0
     error: str | None = None
+    error_code: str | None = None
     raw: str | None = None

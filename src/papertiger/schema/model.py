@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from papertiger.schema.request import SamplingParams
 
@@ -41,6 +42,20 @@ class ModelSpec(BaseModel):
     timeout_s: float = Field(default=600.0, gt=0)
     stream: bool = True  # False: one JSON body per reply, cheaper, but no time to first token
     provider_options: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        """An endpoint is an http(s) URL with a host: anything else fails every attempt."""
+        if value is None:
+            return value
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(
+                f"must be an http:// or https:// URL with a host, e.g. "
+                f"https://api.deepseek.com/v1 (got {value!r})"
+            )
+        return value.strip()
 
     @model_validator(mode="before")
     @classmethod

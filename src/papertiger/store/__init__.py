@@ -9,9 +9,11 @@ export(store, "results.parquet")
 
 from papertiger.store.export import ExportFormat, export
 from papertiger.store.frame import GRADE_COLUMNS, ITEM_COLUMNS, AttemptFilter
+from papertiger.store.lock import StoreBusy, writer_lock
 from papertiger.store.migrations import MIGRATIONS, Migration
+from papertiger.store.opening import open_store
 from papertiger.store.records import ATTEMPT_COLUMNS, PutResult, pack_raw, unpack_raw
-from papertiger.store.sqlite import SQLiteStore, open_store
+from papertiger.store.sqlite import SQLiteStore
 
 ResultStore = SQLiteStore
 
@@ -26,8 +28,10 @@ __all__ = [
     "PutResult",
     "ResultStore",
     "SQLiteStore",
+    "StoreBusy",
     "export",
     "open_store",
     "pack_raw",
     "unpack_raw",
+    "writer_lock",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from papertiger.errors import StoreError
+from papertiger.errors import StoreError, require
 from papertiger.store.sqlite import SQLiteStore
 
 ExportFormat = Literal["parquet", "csv"]
@@ -39,5 +39,6 @@ def export(
     if fmt == "csv":
         frame.to_csv(target, index=False)
     else:
+        require("pyarrow", "parquet", "exporting to Parquet (or use -o FILE.csv)")
         frame.to_parquet(target, index=False)
     return target

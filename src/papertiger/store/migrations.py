@@ -139,6 +139,7 @@ _ATTEMPTS_0002 = """CREATE TABLE attempts (
     output_tokens_per_s REAL,
     retries INTEGER NOT NULL DEFAULT 0,
     error TEXT,
+    error_code TEXT,
     raw BLOB,
     created_at TEXT NOT NULL
 )"""
@@ -197,7 +198,8 @@ def _forms_and_conditions(conn: sqlite3.Connection) -> None:
             form, form_released, item_id, item_hash, task, prompt_name, prompt_hash,
             sampling_json, seed_base, condition, sample_index, seed, status, text, reasoning,
             finish_reason, prompt_tokens, completion_tokens, reasoning_tokens, cost_usd,
-            latency_s, queue_s, ttft_s, output_tokens_per_s, retries, error, raw, created_at)
+            latency_s, queue_s, ttft_s, output_tokens_per_s, retries, error, error_code, raw,
+            created_at)
         SELECT key, run_id, 'papertiger', model, endpoint_model, base_url, suite, benchmark,
             NULL, item_id, NULL, 'solve', prompt_name, prompt_hash, sampling_json,
             CASE WHEN seed IS NULL THEN NULL ELSE seed - sample_index END,
@@ -205,7 +207,7 @@ def _forms_and_conditions(conn: sqlite3.Connection) -> None:
                          CASE WHEN seed IS NULL THEN NULL ELSE seed - sample_index END),
             sample_index, seed, status, text, reasoning, finish_reason, prompt_tokens,
             completion_tokens, reasoning_tokens, NULL, latency_s, NULL, ttft_s,
-            output_tokens_per_s, retries, error, raw, created_at
+            output_tokens_per_s, retries, error, NULL, raw, created_at
         FROM attempts_0001"""
     )
     conn.execute(  # 0.1 runs recorded the fresh set's release date
@@ -229,7 +231,7 @@ def _forms_and_conditions(conn: sqlite3.Connection) -> None:
     conn.execute(_ITEMS_0002)
     for statement in _INDEXES_0002:
         conn.execute(statement)
-    conn.execute("ALTER TABLE attempt_errors ADD COLUMN status_code INTEGER")
+    conn.execute("ALTER TABLE attempt_errors ADD COLUMN error_code TEXT")
 
 
 MIGRATIONS: tuple[Migration, ...] = (

@@ -58,6 +58,7 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "output_tokens_per_s",
     "retries",
     "error",
+    "error_code",
     "raw",
     "created_at",
 )
@@ -132,6 +133,7 @@ def attempt_row(attempt: Attempt, created_at: str) -> tuple[Any, ...]:
         c.output_tokens_per_s,
         c.retries,
         c.error,
+        c.error_code,
         pack_raw(c.raw),
         created_at,
     )

@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 from papertiger.errors import StoreError
 from papertiger.schema import Attempt, CompletionStatus, Grade, Problem
 from papertiger.store.frame import AttemptFilter, frame_query, typed_frame
-from papertiger.store.migrations import APPLICATION_ID, migrate
+from papertiger.store.opening import sqlite_error
 from papertiger.store.reads import holdings_frame
 from papertiger.store.records import (
     ATTEMPT_COLUMNS,
@@ -42,7 +42,6 @@ from papertiger.store.records import (
 )
 from papertiger.store.writes import insert_attempts, insert_grades, replace_attempt, upsert_items
 
-Synchronous = Literal["NORMAL", "FULL"]
 _CHUNK = 500  # stays well under SQLite's bound-parameter limit
 
 
@@ -84,14 +83,20 @@ class SQLiteStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; SQLite's own failures become one clear StoreError."""
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._conn
+                except BaseException:
+                    self._conn.execute("ROLLBACK")
+                    raise
+                self._conn.execute("COMMIT")
+            except sqlite3.IntegrityError:
+                raise  # callers turn constraint failures into their own messages
+            except sqlite3.DatabaseError as exc:
+                raise sqlite_error(exc, self._where()) from None
 
     # -- runs --------------------------------------------------------------------------
 
@@ -318,72 +323,3 @@ def _package_version() -> str | None:
         return importlib.metadata.version("papertiger")
     except importlib.metadata.PackageNotFoundError:
         return None
-
-
-# -- opening -----------------------------------------------------------------------------
-
-
-def open_store(path: str | Path, *, synchronous: Synchronous = "NORMAL") -> SQLiteStore:
-    """Open (or create) the results store at `path`, migrating it to the current schema.
-
-    The folder must exist. ':memory:' gives a throwaway store for tests and notebooks.
-    Raises StoreError for a file that is not a papertiger store or was written by a
-    newer papertiger. In WAL mode synchronous=NORMAL survives a killed or crashed
-    process; only a power cut or OS crash can lose the last commits. 'FULL' also
-    survives those, at an fsync per batch.
-    """
-    target = None if str(path) == ":memory:" else Path(path)
-    if target is not None:
-        _check_location(target)
-    try:
-        conn = sqlite3.connect(
-            ":memory:" if target is None else target,
-            isolation_level=None,
-            check_same_thread=False,
-        )
-    except sqlite3.Error as exc:
-        raise StoreError(f"cannot open results store {target}: {exc}") from exc
-    try:
-        _prepare(conn, target, synchronous)
-    except sqlite3.DatabaseError as exc:
-        conn.close()
-        raise StoreError(f"{target} is not a papertiger results store ({exc})") from exc
-    except BaseException:
-        conn.close()
-        raise
-    return SQLiteStore(conn, target)
-
-
-def _check_location(target: Path) -> None:
-    if target.is_dir():
-        raise StoreError(f"{target} is a folder; give a file name for the results store")
-    if not target.parent.is_dir():
-        raise StoreError(
-            f"cannot create results store {target}: folder {target.parent} does not exist"
-        )
-
-
-def _prepare(conn: sqlite3.Connection, target: Path | None, synchronous: Synchronous) -> None:
-    conn.execute("PRAGMA busy_timeout = 5000")
-    _claim(conn, target)
-    if target is not None:
-        conn.execute("PRAGMA journal_mode = WAL")
-    if synchronous not in ("NORMAL", "FULL"):
-        raise StoreError(f"synchronous must be 'NORMAL' or 'FULL', not {synchronous!r}")
-    conn.execute(f"PRAGMA synchronous = {synchronous}")
-    conn.execute("PRAGMA foreign_keys = ON")
-    migrate(conn)
-
-
-def _claim(conn: sqlite3.Connection, target: Path | None) -> None:
-    """Refuse SQLite files that belong to something else; mark new ones as ours."""
-    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-    if app_id == APPLICATION_ID:
-        return
-    tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-    if app_id != 0 or tables:
-        raise StoreError(
-            f"{target} is an SQLite database but not a papertiger results store; "
-            "choose another file name"
-        )
-    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")

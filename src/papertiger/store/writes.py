@@ -18,8 +18,8 @@ UPDATE_ATTEMPT = (
     f"UPDATE attempts SET {', '.join(f'{c} = ?' for c in ATTEMPT_COLUMNS)} WHERE key = ?"
 )
 INSERT_ERROR = (
-    "INSERT INTO attempt_errors (key, run_id, error, retries, latency_s, raw, created_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO attempt_errors (key, run_id, error, error_code, retries, latency_s, raw,"
+    " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 INSERT_GRADE = (
     "INSERT OR IGNORE INTO grades (attempt_key, grader, version, gold_hash, extracted, score,"
@@ -39,7 +39,7 @@ UPSERT_ITEM = (
 
 def _error_row(attempt: Attempt, created_at: str) -> tuple[Any, ...]:
     c = attempt.completion
-    return (c.key, attempt.run_id, c.error, c.retries, c.latency_s, c.raw, created_at)
+    return (c.key, attempt.run_id, c.error, c.error_code, c.retries, c.latency_s, c.raw, created_at)
 
 
 def insert_attempts(conn: sqlite3.Connection, attempts: Sequence[Attempt]) -> None:
