@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from papertiger.errors import ConfigError, StoreError
+from papertiger.errors import ConfigError
 from papertiger.published import normalise_group
 from papertiger.schema import condition_id
 from papertiger.store import AttemptFilter, open_store
@@ -72,9 +72,10 @@ class SelectedAttempts:
 
 
 def _open(db: Path) -> Any:
-    if str(db) != ":memory:" and not Path(db).exists():
-        raise StoreError(f"no such store: {db}")
-    return open_store(db)
+    """Read-only: a report never writes, and reads stores on read-only media too."""
+    if str(db) == ":memory:":
+        return open_store(db)
+    return open_store(db, readonly=True)
 
 
 def _runs_specs(runs: pd.DataFrame) -> list[tuple[str, dict[str, Any]]]:

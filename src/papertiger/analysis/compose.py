@@ -126,12 +126,7 @@ def attempts_table(
     """
     from papertiger.store import AttemptFilter, open_store
 
-    path = Path(db)
-    if str(db) != ":memory:" and not path.exists():
-        from papertiger.errors import StoreError
-
-        raise StoreError(f"no such store: {db}")
-    with open_store(path) as store:
+    with open_store(db, readonly=str(db) != ":memory:") as store:
         frame = store.attempts_frame(
             grader, where=AttemptFilter(suites=[suite] if suite else [])
         )

@@ -95,10 +95,14 @@ def read_rows(path: Path) -> list[Row]:
     if not path.is_file():
         raise InputError("file not found", path=str(path))
     suffix = path.suffix.lower()
-    if suffix in JSONL_SUFFIXES:
-        return _read_jsonl(path)
-    if suffix == ".csv":
-        return _read_csv(path)
+    try:
+        if suffix in JSONL_SUFFIXES:
+            return _read_jsonl(path)
+        if suffix == ".csv":
+            return _read_csv(path)
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise InputError("not UTF-8 text; save the file as UTF-8", path=str(path), line=line) from None
     if suffix == ".parquet":
         return _read_parquet(path)
     raise InputError(f"unknown file type {suffix!r}; use .jsonl, .csv or .parquet", path=str(path))

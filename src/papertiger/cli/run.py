@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -107,6 +108,8 @@ def run_command(  # noqa: PLR0913 - a CLI command mirrors its flags
     from papertiger.runner import Interrupted, RunSpec, plan_run, run
     from papertiger.store import open_store
 
+    if max_cost is not None and not (math.isfinite(max_cost) and max_cost > 0):
+        raise ConfigError("--max-cost must be a positive number of US dollars")
     chosen = _models(models, model, provider)  # before any data is loaded: fail fast
     the_suite = load_suite(suite, data_dir=data, suites_file=suites, forms=_forms(forms))
     answer_format = the_suite.forms[0].answer_format

@@ -42,7 +42,7 @@ def regrade_command(
 @app.command("export")
 def export_command(
     db: Annotated[Path, typer.Option(help="SQLite results store.")],
-    output: Annotated[str, typer.Option("--output", "-o", help="File to write (.parquet or .csv), or - for CSV on stdout.")] = "results.parquet",
+    output: Annotated[str | None, typer.Option("--output", "-o", help="File to write (.parquet or .csv), or - for CSV on stdout (default: results.parquet, or results.csv with --format csv).")] = None,
     fmt: Annotated[str | None, typer.Option("--format", help="parquet or csv (default: from the file name).")] = None,
 ) -> None:
     """Write every attempt with its latest grade, gold answer and problem text."""
@@ -51,6 +51,8 @@ def export_command(
 
     if fmt not in (None, "parquet", "csv"):
         raise ConfigError("--format must be parquet or csv")
+    if output is None:
+        output = "results.csv" if fmt == "csv" else "results.parquet"
     to_stdout = output == "-"
     path = Path(output)
     if not to_stdout:

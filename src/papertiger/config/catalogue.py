@@ -125,6 +125,12 @@ def _read_text(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise InputError("file not found", path=str(path)) from exc
+    except IsADirectoryError:
+        raise InputError("is a folder; give the catalogue's TOML file", path=str(path)) from None
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text; save the file as UTF-8", path=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path=str(path)) from None
 
 
 def _read_entries(text: str, label: str) -> dict[str, dict[str, Any]]:

@@ -72,6 +72,17 @@ class _Rows:
 
 def _read_rows(path: Path) -> _Rows:
     try:
+        return _decode_rows(path)
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"not UTF-8 text (byte {exc.object[exc.start]:#04x}); save the file as UTF-8",
+            path=str(path), line=line,
+        ) from None
+
+
+def _decode_rows(path: Path) -> _Rows:
+    try:
         handle = path.open(newline="", encoding="utf-8-sig")
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path=str(path)) from exc

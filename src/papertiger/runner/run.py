@@ -175,6 +175,8 @@ def _signals(task: asyncio.Task[RunSummary], caught: list[str]) -> Iterator[None
     finally:
         for sig in installed:
             loop.remove_signal_handler(sig)
+            if caught:  # stopping already: further signals must not cut the last commits
+                signal.signal(sig, signal.SIG_IGN)
 
 
 async def run_async(
