@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from runner_helpers import answers_for
 
-from odd_replies import ODD_FAULTS
 from openai_server import running_server
 
 SECRET = "sk-trust-" + "0123456789abcdef0123456789"  # 35 characters, as real keys are long
