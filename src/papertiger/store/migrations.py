@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from papertiger.errors import StoreError
 from papertiger.schema import condition_id
+from papertiger.store.flags import create_flags_table
 
 # PRAGMA application_id marks the file as a papertiger store ('ptig' in ASCII).
 APPLICATION_ID = 0x70746967
@@ -237,6 +238,7 @@ def _forms_and_conditions(conn: sqlite3.Connection) -> None:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_initial", _initial),
     Migration("0002_forms_conditions_items", _forms_and_conditions),
+    Migration("0003_item_flags", create_flags_table),
 )
 
 

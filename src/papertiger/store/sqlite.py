@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 from papertiger.errors import StoreError
 from papertiger.schema import Attempt, CompletionStatus, Grade, Problem
+from papertiger.store.flags import FlagRow, flagged_items, read_flags, replace_flags
 from papertiger.store.frame import AttemptFilter, frame_query, typed_frame
 from papertiger.store.opening import sqlite_error
 from papertiger.store.reads import holdings_frame
@@ -304,6 +305,21 @@ class SQLiteStore:
                 self._conn,
                 params=[suite, suite],
             )
+
+    def put_item_flags(self, suite: str, rows: Sequence[FlagRow]) -> int:
+        """Replace a suite's near-duplicate flags (verdicts of unchanged pairs kept)."""
+        with self._transaction() as conn:
+            return replace_flags(conn, suite, rows)
+
+    def item_flags_frame(self, suite: str | None = None) -> pd.DataFrame:
+        """The stored near-duplicate pairs (see store/flags.py)."""
+        with self._lock:
+            return read_flags(self._conn, suite)
+
+    def flagged_items(self, suite: str) -> frozenset[tuple[str, str]]:
+        """(form, item_id) of items with a marked pair no judge called different."""
+        with self._lock:
+            return flagged_items(self._conn, suite)
 
     def holdings(self) -> pd.DataFrame:
         """What the store holds, one row per suite × task × prompt × condition: sampling,
