@@ -241,3 +241,17 @@ def test_unset_api_key_fails_before_any_request(tmp_path, data_dir, monkeypatch)
         with pytest.raises(ConfigError, match=r"\$PAPERTIGER_TEST_KEY, which is not set"):
             run(spec)
         assert url.server.log() == []
+
+
+def test_a_plan_above_ten_million_attempts_needs_yes(tmp_path, data_dir) -> None:
+    from dataclasses import replace
+
+    from papertiger.config import scripted_catalogue
+    from papertiger.errors import ConfigError
+
+    spec = make_spec(tmp_path, data_dir, "http://127.0.0.1:9/v1", samples=1)
+    huge = replace(spec, models=tuple(scripted_catalogue().values()), samples=100_000,
+                   provider="scripted")
+    with pytest.raises(ConfigError, match=r"36,000,000 attempts .*add --yes"):
+        run(huge)
+    assert not spec.db.exists()  # refused before the store was even opened

@@ -102,6 +102,11 @@ def _check_keys(spec: RunSpec) -> None:
             )
 
 
+def plan_size(spec: RunSpec) -> int:
+    """Attempts the spec plans (models × prompts × samples × items), without building them."""
+    return len(spec.models) * len(spec.templates) * spec.samples * len(spec.suite.problems())
+
+
 def plan_run(spec: RunSpec, store: SQLiteStore) -> Plan:
     """The plan against what the store already holds (finished attempts are skipped)."""
     check_spec(spec)
@@ -199,13 +204,14 @@ async def run_async(
     check_spec(spec)
     _check_keys(spec)
     on_wait = getattr(observer, "waiting", None)
+    size = plan_size(spec)
+    if size > MAX_PLAN_WITHOUT_YES and not yes:
+        raise ConfigError(
+            f"the plan holds {size:,} attempts (more than {MAX_PLAN_WITHOUT_YES:,}); check "
+            "--samples, --prompt and the models, then add --yes"
+        )
     with writer_lock(spec.db, wait=wait, on_wait=on_wait), open_store(spec.db) as store:
         plan = plan_run(spec, store)
-        if len(plan.todo) > MAX_PLAN_WITHOUT_YES and not yes:
-            raise ConfigError(
-                f"the plan holds {len(plan.todo):,} attempts to do (more than "
-                f"{MAX_PLAN_WITHOUT_YES:,}); check --samples and the models, then add --yes"
-            )
         if not plan.todo:
             return _nothing_to_do(store, plan)
         store.put_items(spec.suite.name, spec.suite.problems())
