@@ -12,10 +12,13 @@ from typing import Any
 import pandas as pd
 
 from papertiger.analysis.attempts import AttemptSource, SelectedAttempts, select_attempts
+from papertiger.analysis.counts import item_counts
 from papertiger.analysis.freshness import as_date
 from papertiger.analysis.items import form_metrics, pair_table
 from papertiger.analysis.results import Report, ShrinkageSection, Skipped
+from papertiger.analysis.sections.base import SectionInput, builders
 from papertiger.analysis.shrinkage import ReportOptions, analyse
+from papertiger.errors import PapertigerError
 from papertiger.published import ScoreTable, load_scores
 
 ScoreSource = ScoreTable | str | Path | Sequence[str | Path] | None
@@ -28,13 +31,21 @@ def build_report(
     essay table) or for a store's attempts (`AttemptSource`)."""
     options = options or ReportOptions()
     if isinstance(source, AttemptSource):
-        return _from_attempts(select_attempts(source), options)
+        selected = select_attempts(source)
+        report = _from_attempts(selected, options)
+        counts = item_counts(selected.frame, selected.forms)
+        inputs = SectionInput(options, report.shrinkage, selected=selected, counts=counts,
+                              source=source, holdings=selected.holdings)
+        return dataclasses.replace(report, extras=_extras(inputs))
+    if isinstance(source, list | tuple) and source and all(isinstance(t, ScoreTable) for t in source):
+        return _from_harnesses(tuple(source), options)  # type: ignore[arg-type]
     if isinstance(source, ScoreTable):
         table = source
     else:
         paths = [source] if isinstance(source, str | Path) else list(source or [])
-        table = load_scores(paths)
+        table = load_scores(paths)  # type: ignore[arg-type]
     section = analyse(table, options)
+    inputs = SectionInput(options, (section,), table=table, tables=(table,))
     return Report(
         title=section.title,
         source=table.source,
@@ -45,7 +56,51 @@ def build_report(
             "item-level metrics",
             "published scores are aggregates; pass@k, maj@k and per-form CIs need a store (--db)",
         ),
+        extras=_extras(inputs),
     )
+
+
+def _from_harnesses(tables: tuple[ScoreTable, ...], options: ReportOptions) -> Report:
+    """Several score tables (harnesses): one shrinkage section each, side by side; the
+    harness section pools their group gaps."""
+    if len(tables) == 1:
+        return build_report(tables[0], options)
+    sections: list[ShrinkageSection | Skipped] = []
+    for table in tables:
+        label = table.harness or table.source
+        try:
+            section = analyse(table, options)
+        except PapertigerError as exc:
+            sections.append(Skipped(label, str(exc)))
+            continue
+        sections.append(dataclasses.replace(
+            section, old_label=f"{section.old_label} ({label})",
+            fresh_label=f"{section.fresh_label} ({label})"))
+    shrink = tuple(s for s in sections if isinstance(s, ShrinkageSection))
+    inputs = SectionInput(options, shrink, table=tables[0], tables=tables)
+    names = ", ".join(t.harness or t.source for t in tables)
+    return Report(
+        title=f"Shrinkage across {len(tables)} harnesses ({names})",
+        source="; ".join(t.source for t in tables),
+        group_by=options.group_by,
+        metric=options.metric,
+        sections=tuple(sections),
+        metrics=Skipped("item-level metrics", "published scores are aggregates"),
+        extras=_extras(inputs),
+    )
+
+
+def _extras(inputs: SectionInput) -> tuple[Any, ...]:
+    """Every further section that applies to this source (None from a builder: it doesn't)."""
+    out = []
+    for name, build in builders():
+        try:
+            result = build(inputs)
+        except ValueError as exc:  # a degenerate input: said in the report, not a crash
+            result = Skipped(name, str(exc))
+        if result is not None:
+            out.append(result)
+    return tuple(out)
 
 
 def _from_attempts(selected: SelectedAttempts, options: ReportOptions) -> Report:

@@ -279,7 +279,10 @@ class Report:
     consecutive forms, item-level metrics (or why there are none), and notes.
 
     `condition` describes what the attempts share (suite, prompt, sampling) when the
-    source was a store.
+    source was a store. `extras` holds the further sections (equating, reference
+    regression, harnesses, elicitation, prompts, probe, cost, speed, ...: each a typed
+    result or a `Skipped`); `caveats` what a reader must see before trusting the numbers;
+    `provenance` what produced the report (version, date, command, grader).
     """
 
     title: str
@@ -290,6 +293,9 @@ class Report:
     metrics: MetricsTable | Skipped
     notes: tuple[str, ...] = ()
     condition: Mapping[str, Any] = field(default_factory=dict)
+    extras: tuple[Any, ...] = ()
+    caveats: tuple[str, ...] = ()
+    provenance: Mapping[str, Any] = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         """Every section's per-model rows, with the forms they compare."""

@@ -47,6 +47,19 @@ class ReportOptions:
     selection: Selection = field(default_factory=Selection)
     fresh_released: dt.date | None = FRESH_AIME_2025
     seed: int = 0
+    # Further sections (see analysis/sections):
+    n_boot: int = 2000
+    alpha: float = 0.05
+    anchor: str = "equal-means"  # Rasch anchor: equal-means | reference
+    reference_models: tuple[str, ...] = ()  # clean models (Rasch anchor, ConStat references)
+    reference_group: str | None = None  # ... or every model of this group
+    reference_before: dt.date | None = None  # ... or every model with a cutoff before this
+    effect_size: float | None = None  # power for this stated effect, not only the observed
+    humans: str | None = None  # per-form human score statistics (CSV)
+    topics: str | None = None  # per-item topic labels (CSV)
+    cost_reference: str | None = None  # the model the effective discount is relative to
+    exclude_flagged: bool = False  # leave out items flagged as near-duplicates
+    transcripts: bool = True  # the HTML attempt browser shows model answers
 
 
 def _pair(options: ReportOptions, order: list[str]) -> tuple[str, str] | None:

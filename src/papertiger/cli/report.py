@@ -31,13 +31,13 @@ class MetricName(StrEnum):
     logit = "logit"
 
 
-def _date(value: str | None) -> dt.date | None:
+def _date(value: str | None, flag: str = "--trained-before") -> dt.date | None:
     if value is None:
         return None
     try:
         return dt.date.fromisoformat(value[:10])
     except ValueError:
-        raise ConfigError(f"--trained-before: not an ISO date (YYYY-MM-DD): {value!r}") from None
+        raise ConfigError(f"{flag}: not an ISO date (YYYY-MM-DD): {value!r}") from None
 
 
 def _pair(value: str | None) -> tuple[str, str] | None:
@@ -70,6 +70,19 @@ def report(  # noqa: PLR0913 - a CLI command mirrors its flags
     prompt: Annotated[str | None, typer.Option(help="With --db: the prompt (name or hash prefix) to report.")] = None,
     run: Annotated[str | None, typer.Option(help="With --db: report the conditions this run (id prefix) planned.")] = None,
     condition: Annotated[str | None, typer.Option(help="With --db: a condition id prefix (c:...) when a model has several.")] = None,
+    harness: Annotated[list[str] | None, typer.Option(help="The harness of each CSV source, in order (else its 'harness' column or file name).")] = None,
+    published: Annotated[str | None, typer.Option(help="Published tables to add: all, or a comma list of aa, gair, vals.")] = None,
+    anchor: Annotated[str, typer.Option(help="Rasch anchor: equal-means (the forms are equally hard) or reference (δ = 0 for --reference models).")] = "equal-means",
+    reference: Annotated[list[str] | None, typer.Option(help="A model assumed clean (repeatable): Rasch anchor and reference regression.")] = None,
+    reference_group: Annotated[str | None, typer.Option(help="Use every model of this group as a reference.")] = None,
+    reference_before: Annotated[str | None, typer.Option(help="Use every model whose training cutoff is before DATE as a reference.")] = None,
+    effect_size: Annotated[float | None, typer.Option(help="Also give the power for this stated effect (in the metric's units).")] = None,
+    humans: Annotated[Path | None, typer.Option(help="Per-form human score statistics (CSV) for the human baseline.")] = None,
+    topics: Annotated[Path | None, typer.Option(help="Per-item topic labels (CSV) for the topic mix per form.")] = None,
+    cost_reference: Annotated[str | None, typer.Option(help="With --db: the model whose cost the effective discount is relative to.")] = None,
+    exclude_flagged: Annotated[bool, typer.Option(help="With --db: leave out items flagged as near-duplicates (papertiger dedup --db).")] = False,
+    transcripts: Annotated[bool, typer.Option(help="With --db and --html: include model answers in the attempt browser.")] = True,
+    n_boot: Annotated[int, typer.Option(min=100, help="Bootstrap draws for the further sections.")] = 2000,
 ) -> None:
     """Per-model falls, group means, group tests, and the multiverse of choices."""
     # Heavy imports (scipy, statsmodels, matplotlib) load only when this command runs.
@@ -77,17 +90,28 @@ def report(  # noqa: PLR0913 - a CLI command mirrors its flags
     from papertiger.published import load_scores
     from papertiger.render import save_figures, write_html
 
-    store_flags = {"--suite": suite, "--prompt": prompt, "--run": run, "--condition": condition}
+    store_flags = {"--suite": suite, "--prompt": prompt, "--run": run, "--condition": condition,
+                   "--cost-reference": cost_reference,
+                   "--exclude-flagged": exclude_flagged or None}
     if db is None and any(v is not None for v in store_flags.values()):
         flag = next(k for k, v in store_flags.items() if v is not None)
         raise ConfigError(f"{flag} chooses among a store's attempts; give --db too")
     if db is not None and sources:
         raise ConfigError("give either CSV sources or --db, not both")
-    source = (
-        AttemptSource(db, suite=suite, prompt=prompt, run=run, condition=condition)
-        if db is not None
-        else load_scores(sources or [], old=old, fresh=fresh)
-    )
+    if anchor not in ("equal-means", "reference"):
+        raise ConfigError("--anchor must be equal-means or reference")
+    if anchor == "reference" and not (reference or reference_group or reference_before):
+        raise ConfigError("--anchor reference needs reference models: --reference MODEL, "
+                          "--reference-group GROUP or --reference-before DATE")
+    if db is not None:
+        source: object = AttemptSource(db, suite=suite, prompt=prompt, run=run, condition=condition)
+    elif len(sources or []) > 1 or harness or published:
+        from papertiger.published import load_harness_tables
+
+        source = load_harness_tables(sources or [], harnesses=tuple(harness or ()),
+                                     published=published, old=old, fresh=fresh)
+    else:
+        source = load_scores(sources or [], old=old, fresh=fresh)
     options = ReportOptions(
         metric=metric.value,
         group_by=group_by,
@@ -99,8 +123,19 @@ def report(  # noqa: PLR0913 - a CLI command mirrors its flags
             exclude=tuple(exclude or ()),
         ),
         seed=seed,
+        n_boot=n_boot,
+        anchor=anchor,
+        reference_models=tuple(reference or ()),
+        reference_group=reference_group,
+        reference_before=_date(reference_before, "--reference-before"),
+        effect_size=effect_size,
+        humans=str(humans) if humans else None,
+        topics=str(topics) if topics else None,
+        cost_reference=cost_reference,
+        exclude_flagged=exclude_flagged,
+        transcripts=transcripts,
     )
-    result = build_report(source, options)
+    result = build_report(source, options)  # type: ignore[arg-type]
     if html is not None:  # files first: they must not depend on stdout staying open
         path = write_html(result, html)
         typer.echo(f"wrote {path}", err=True)

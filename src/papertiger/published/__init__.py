@@ -10,6 +10,7 @@ from papertiger.published.embedded import (
     embedded_scores,
 )
 from papertiger.published.groups import KNOWN_GROUPS, normalise_group
+from papertiger.published.harnesses import load_harness_tables
 from papertiger.published.scores import (
     ScoreTable,
     load_published,
@@ -23,6 +24,7 @@ __all__ = [
     "ScoreTable",
     "embedded_metadata",
     "embedded_scores",
+    "load_harness_tables",
     "load_published",
     "load_scores",
     "normalise_group",

@@ -61,6 +61,7 @@ class ScoreTable:
     old_label: str = "old"
     fresh_label: str = "fresh"
     notes: tuple[str, ...] = field(default_factory=tuple)
+    harness: str | None = None
 
 
 @dataclass

@@ -358,6 +358,14 @@ def save_figures(report: Report, directory: str | Path) -> list[Path]:
                 path = directory / f"{name}{suffix_name}.{suffix}"
                 fig.savefig(path, format=suffix, dpi=150, metadata=_metadata(suffix))
                 paths.append(path)
+    from papertiger.render.sections import renderer_for
+
+    for extra in report.extras:
+        for name, fig in renderer_for(extra).figures(extra).items():
+            for suffix in ("png", "svg"):
+                path = directory / f"{name}.{suffix}"
+                fig.savefig(path, format=suffix, dpi=150, metadata=_metadata(suffix))
+                paths.append(path)
     return paths
 
 

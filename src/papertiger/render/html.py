@@ -363,12 +363,17 @@ def context(report: Report) -> dict[str, Any]:
     for s in report.shrinkage:
         for name, colour in group_colors(s).items():
             palette.setdefault(name, colour)
+    from papertiger.render.sections import renderer_for
+
+    extras = [renderer_for(x).html(x) for x in report.extras]
     return {
         "report": report,
         "sections": sections,
         "palette": list(palette.items()),
         "metrics": metrics_table(report.metrics),
         "condition": dict(report.condition),
+        "caveats": list(report.caveats),
+        "extras": extras,
         "notes": list(report.notes),
     }
 

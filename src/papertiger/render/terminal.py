@@ -19,6 +19,7 @@ from papertiger.analysis.results import (
     ShrinkageSection,
     Skipped,
 )
+from papertiger.render.sections import renderer_for
 
 SIDES = ("two-sided", "less")
 
@@ -224,7 +225,12 @@ def print_report(report: Report, console: Console) -> None:
     if isinstance(report.metrics, MetricsTable) and report.metrics.rows:
         console.print(metrics_table(report.metrics))
         console.print()
+    for caveat in report.caveats:
+        console.print(f"[bold yellow]caveat:[/] {escape(caveat)}")
     for section in report.sections:
         print_section(section, console, report.source)
+    for extra in report.extras:
+        renderer_for(extra).terminal(extra, console)
+        console.print()
     for note in report.notes:
         console.print(f"[yellow]note:[/] {escape(note)}")

@@ -28,6 +28,12 @@ JSON_SCHEMA_VERSION = 2
 SIDES = ("two-sided", "less")
 
 
+def renderer_for(result: Any) -> Any:
+    from papertiger.render.sections import renderer_for as find
+
+    return find(result)
+
+
 def _clean(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
@@ -100,9 +106,15 @@ def to_json(report: Report) -> str:
         "group_by": report.group_by,
         "metric": report.metric,
         "condition": _clean(dict(report.condition)),
+        "caveats": list(report.caveats),
         "sections": [_section_json(s) for s in report.sections],
         "metrics": _skipped(metrics) if isinstance(metrics, Skipped) else _records(metrics.to_frame()),
+        "extras": [
+            {"section": renderer_for(x).title(x), **_clean(renderer_for(x).json(x))}
+            for x in report.extras
+        ],
         "notes": list(report.notes),
+        "provenance": _clean(dict(report.provenance)),
     }
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
 
@@ -183,8 +195,12 @@ def to_markdown(report: Report) -> str:
         mrows = [[_fmt(v) for v in r] for r in metrics.itertuples(index=False)]
         parts += ["## Scores from stored attempts (percent)", "",
                   _md_table(list(map(str, metrics.columns)), mrows), ""]
+    if report.caveats:
+        parts += ["## Caveats", ""] + [f"- {_md_escape(c)}" for c in report.caveats] + [""]
     for section in report.sections:
         parts += _md_section(section)
+    for extra in report.extras:
+        parts += [renderer_for(extra).markdown(extra), ""]
     if report.notes:
         parts += ["## Notes", ""] + [f"- {_md_escape(n)}" for n in report.notes] + [""]
     return "\n".join(parts)

@@ -1,0 +1,3 @@
+"""The humans section (not built yet: registers no builder)."""
+
+from __future__ import annotations
