@@ -42,4 +42,5 @@ from papertiger.cli import adoption as _adoption  # noqa: E402,F401
 from papertiger.cli import dedup as _dedup  # noqa: E402,F401
 from papertiger.cli import report as _report  # noqa: E402,F401  (registers the command)
 from papertiger.cli import run as _run  # noqa: E402,F401
+from papertiger.cli import serve as _serve  # noqa: E402,F401
 from papertiger.cli import store_commands as _store_commands  # noqa: E402,F401

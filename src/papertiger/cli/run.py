@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import math
 import sys
 from pathlib import Path
@@ -99,6 +101,7 @@ def run_command(  # noqa: PLR0913 - a CLI command mirrors its flags
     wait: Annotated[bool, typer.Option(help="If another run is writing to --db, wait for it instead of stopping.")] = False,
     preflight: Annotated[bool, typer.Option(help="Check each endpoint (URL, key, model id) before the first paid request.")] = True,
     yes: Annotated[bool, typer.Option(help="Allow a plan of more than ten million attempts.")] = False,
+    serve: Annotated[str | None, typer.Option(help="Start `vllm serve` for this run: 'vllm:MODEL [vLLM flags]'; models with that model id are sent to it; it stops when the run ends.")] = None,
 ) -> None:
     """Evaluate models on a suite's forms, k samples each, resuming from --db."""
     from papertiger.benchmarks import load_suite
@@ -110,7 +113,16 @@ def run_command(  # noqa: PLR0913 - a CLI command mirrors its flags
 
     if max_cost is not None and not (math.isfinite(max_cost) and max_cost > 0):
         raise ConfigError("--max-cost must be a positive number of US dollars")
-    chosen = _models(models, model, provider)  # before any data is loaded: fail fast
+    serving = None
+    if serve is not None:
+        if provider not in (None, "openai"):
+            raise ConfigError("--serve sends the models to vllm serve over HTTP; leave out --provider")
+        from papertiger.cli.serve import plan_serve
+
+        serving = plan_serve(serve, models, model)  # validates now, starts nothing
+        chosen = serving.models  # served ones carry a placeholder base_url until it is up
+    else:
+        chosen = _models(models, model, provider)  # before any data is loaded: fail fast
     the_suite = load_suite(suite, data_dir=data, suites_file=suites, forms=_forms(forms))
     answer_format = the_suite.forms[0].answer_format
     prompts = list(dict.fromkeys(prompt or ["boxed"]))
@@ -138,7 +150,10 @@ def run_command(  # noqa: PLR0913 - a CLI command mirrors its flags
         print_plan(Console(), spec, plan)
         return
     observer = RichObserver(err)
+    stack = contextlib.ExitStack()
     try:
+        if serving is not None:
+            spec = dataclasses.replace(spec, models=stack.enter_context(serving.start(err)))
         summary = run(spec, observer, argv=sys.argv[1:], wait=wait, preflight=preflight, yes=yes)
     except Interrupted as stop:
         observer.close()
@@ -152,6 +167,7 @@ def run_command(  # noqa: PLR0913 - a CLI command mirrors its flags
         raise typer.Exit(130) from None
     finally:
         observer.close()
+        stack.close()  # stops a server started for this run, however the run ended
     print_summary(Console(), summary, db)
     if summary.budget_stop:
         raise typer.Exit(4)

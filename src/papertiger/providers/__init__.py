@@ -27,8 +27,11 @@ from papertiger.providers.openai_compat import (
 from papertiger.providers.replies import Reply, parse_json_reply
 from papertiger.providers.scripted import ScriptedModel, ScriptedProvider
 from papertiger.providers.sse import StreamParser
+from papertiger.providers.vllm_offline import VllmEngineSpec, VllmOfflineProvider
+from papertiger.providers.vllm_server import EXECUTABLE_ENV, VllmServer, VllmServeSpec, free_port
 
 __all__ = [
+    "EXECUTABLE_ENV",
     "KEY_HEADER",
     "PROVIDERS",
     "Endpoint",
@@ -46,8 +49,13 @@ __all__ = [
     "ScriptedModel",
     "ScriptedProvider",
     "StreamParser",
+    "VllmEngineSpec",
+    "VllmOfflineProvider",
+    "VllmServeSpec",
+    "VllmServer",
     "create_provider",
     "endpoint_limits",
+    "free_port",
     "parse_json_reply",
     "providers_for",
     "register_provider",

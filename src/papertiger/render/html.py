@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
@@ -22,7 +21,6 @@ from papertiger.analysis.results import (
     METRIC_LABELS,
     GroupComparison,
     GroupRow,
-    Interval,
     MetricsTable,
     Multiverse,
     PowerResult,
@@ -32,7 +30,6 @@ from papertiger.analysis.results import (
     TestResult,
 )
 from papertiger.render.figures import (
-    MINUS,
     fall_bars,
     figure_svg,
     group_colors,
@@ -40,13 +37,13 @@ from papertiger.render.figures import (
     model_frame,
     scatter_old_fresh,
 )
+from papertiger.render.format import DASH, interval, number, p_value, sidedness, signed, value
 
 SIDES = ("two-sided", "less")
 
 TEMPLATE = "report.html.j2"
 DIGITS = {"pp": 1, "pct": 1, "logit": 2}
 ORDER = ("pp", "pct", "logit")
-DASH = "\u2014"
 
 
 @dataclass
@@ -68,45 +65,6 @@ class Row:
     cells: list[str]
     group: int = -1
     label: str = ""
-
-
-def number(value: Any, digits: int = 1) -> str:
-    """Plain number with a real minus sign; an em dash for missing values."""
-    if value is None or pd.isna(value):
-        return DASH
-    return f"{float(value):.{digits}f}".replace("-", MINUS)
-
-
-def signed(value: Any, digits: int = 1) -> str:
-    """Number with an explicit sign ('+0.3', '−12.3'): used for falls and differences."""
-    if value is None or pd.isna(value):
-        return DASH
-    return f"{float(value):+.{digits}f}".replace("-", MINUS)
-
-
-def p_value(p: Any) -> str:
-    """p-value to three decimals, or '< 0.001'."""
-    if p is None or pd.isna(p):
-        return DASH
-    return "< 0.001" if float(p) < 0.001 else f"{float(p):.3f}"
-
-
-def interval(iv: Interval | None, digits: int = 1) -> str:
-    """'−10.5 [95% CI −23.4, +2.4]'."""
-    if iv is None:
-        return DASH
-    level = f"{iv.level:.0%}".replace("%", "% CI")
-    return f"{signed(iv.estimate, digits)} [{level} {signed(iv.low, digits)}, {signed(iv.high, digits)}]"
-
-
-def sidedness(alternative: str, group_a: str = "A", group_b: str = "B", short: bool = False) -> str:
-    """Human wording of scipy's `alternative`, applied to A − B."""
-    mean = "" if short else "mean "
-    if alternative == "less":
-        return f"one-sided: {mean}{group_a} < {mean}{group_b}"
-    if alternative == "greater":
-        return f"one-sided: {mean}{group_a} > {mean}{group_b}"
-    return "two-sided" if short else f"two-sided: {mean}{group_a} \u2260 {mean}{group_b}"
 
 
 def model_columns(section: ShrinkageSection) -> list[Column]:
@@ -293,21 +251,6 @@ def multiverse_cells(verse: Multiverse | Skipped) -> dict[str, Any]:
     return {"skipped": None, "tests": [SHORT_TESTS.get(t, t) for t in verse.tests], "rows": rows}
 
 
-def _int(value: Any) -> str:
-    return DASH if value is None or pd.isna(value) else str(int(value))
-
-
-def _value(value: Any) -> str:
-    """Generic cell: integers with separators, floats to 1 or 3 decimals, text as is."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return DASH
-    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-        return str(value)
-    if float(value).is_integer():
-        return f"{int(value):,}".replace("-", MINUS)
-    return number(value, 1 if abs(float(value)) >= 10 else 3)
-
-
 def metrics_table(metrics: MetricsTable | Skipped) -> dict[str, Any]:
     """The item-level metrics (avg@k, pass@k, ...) as headers and formatted rows."""
     if isinstance(metrics, Skipped):
@@ -316,7 +259,7 @@ def metrics_table(metrics: MetricsTable | Skipped) -> dict[str, Any]:
     if frame.empty:
         return {"skipped": "no attempts", "headers": [], "rows": []}
     numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
-    rows = [[_value(v) for v in row] for row in frame.itertuples(index=False)]
+    rows = [[value(v) for v in row] for row in frame.itertuples(index=False)]
     return {"skipped": None, "headers": list(zip(map(str, frame.columns), numeric, strict=True)), "rows": rows}
 
 

@@ -30,7 +30,9 @@ from papertiger.store import PutResult, SQLiteStore
 
 # Failures that no retry and no other item can fix: after this many in a row with the same
 # code, a model's remaining attempts are not scheduled (its endpoint, key or id is wrong).
-HOPELESS_CODES = frozenset({"http_401", "http_403", "http_404", "connection", "no_key", "bad_url"})
+HOPELESS_CODES = frozenset(
+    {"http_401", "http_403", "http_404", "connection", "no_key", "bad_url", "engine_start"}
+)
 HOPELESS_RUN = 5
 
 

@@ -15,7 +15,8 @@ class Completion(BaseModel):
     Timings: `queue_s` from scheduling to the request being written, `latency_s` from
     then to the last byte, `ttft_s` from then to the first content or reasoning token.
     `error_code` classifies a failure for summaries and for stopping a hopeless endpoint:
-    `http_<status>`, `connection`, `timeout`, `bad_reply`, `no_key`, `internal`.
+    `http_<status>`, `connection`, `timeout`, `bad_reply`, `no_key`, `internal`, and for
+    the offline engine `engine_start`, `engine`, `bad_request`.
     """
 
     model_config = ConfigDict(frozen=True)
