@@ -69,6 +69,7 @@ class SelectedAttempts:
     conditions: dict[str, str] = field(default_factory=dict)  # model → condition id
     notes: tuple[str, ...] = ()
     source: str = ""
+    flagged: frozenset[tuple[str, str]] = frozenset()  # (form, item_id) near-duplicates
 
 
 def _open(db: Path) -> Any:
@@ -181,6 +182,7 @@ def select_attempts(source: AttemptSource) -> SelectedAttempts:
                 raise ConditionChoice(f"--condition {source.condition!r}: no such condition", holdings)
         where = AttemptFilter(suites=[suite], tasks=["solve"], conditions=list(solve["condition"]))
         frame = store.attempts_frame(source.grader, where=where, columns=ANALYSIS_COLUMNS)
+        flagged = store.flagged_items(suite)
     per_model = _conditions_per_model(frame, holdings)
     return SelectedAttempts(
         frame=frame,
@@ -191,6 +193,7 @@ def select_attempts(source: AttemptSource) -> SelectedAttempts:
         conditions=per_model,
         notes=_flag_notes(frame),
         source=str(source.db),
+        flagged=flagged,
     )
 
 

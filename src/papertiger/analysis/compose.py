@@ -5,17 +5,23 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from papertiger.analysis.attempts import AttemptSource, SelectedAttempts, select_attempts
-from papertiger.analysis.counts import item_counts
+from papertiger.analysis.counts import ItemCounts, item_counts
 from papertiger.analysis.freshness import as_date
 from papertiger.analysis.items import form_metrics, pair_table
-from papertiger.analysis.results import Report, ShrinkageSection, Skipped
+from papertiger.analysis.results import (
+    GroupComparison,
+    Report,
+    ShrinkageSection,
+    Skipped,
+    WithoutFlagged,
+)
 from papertiger.analysis.sections.base import SectionInput, builders
 from papertiger.analysis.shrinkage import ReportOptions, analyse
 from papertiger.errors import PapertigerError
@@ -31,9 +37,9 @@ def build_report(
     essay table) or for a store's attempts (`AttemptSource`)."""
     options = options or ReportOptions()
     if isinstance(source, AttemptSource):
-        selected = select_attempts(source)
-        report = _from_attempts(selected, options)
+        selected = _flag_filter(select_attempts(source), options)
         counts = item_counts(selected.frame, selected.forms)
+        report = _from_attempts(selected, options, counts)
         inputs = SectionInput(options, report.shrinkage, selected=selected, counts=counts,
                               source=source, holdings=selected.holdings)
         return dataclasses.replace(report, extras=_extras(inputs))
@@ -103,7 +109,9 @@ def _extras(inputs: SectionInput) -> tuple[Any, ...]:
     return tuple(out)
 
 
-def _from_attempts(selected: SelectedAttempts, options: ReportOptions) -> Report:
+def _from_attempts(
+    selected: SelectedAttempts, options: ReportOptions, counts: ItemCounts | None = None
+) -> Report:
     forms = selected.forms
     sections: list[ShrinkageSection | Skipped] = []
     if len(forms) < 2:
@@ -111,16 +119,19 @@ def _from_attempts(selected: SelectedAttempts, options: ReportOptions) -> Report
             "shrinkage", f"the store holds only one form of {selected.suite} "
             f"({forms[0][0] if forms else 'none'}); a fall needs two"))
     for (old, _), (fresh, released) in zip(forms, forms[1:], strict=False):
-        table = pair_table(selected, old, fresh, seed=options.seed)
+        table = pair_table(selected, old, fresh, seed=options.seed, counts=counts,
+                           n_boot=options.n_boot)
         label = f"{old} → {fresh}"
         if table.frame.empty:
             sections.append(Skipped(label, "no model has attempts on both forms"))
             continue
         pair_options = dataclasses.replace(options, fresh_released=as_date(released))
         try:
-            sections.append(analyse(table, pair_options))
+            section = analyse(table, pair_options)
         except ValueError as exc:
             sections.append(Skipped(label, str(exc)))
+            continue
+        sections.append(_with_flagged(section, selected, old, fresh, pair_options))
     first = next((s for s in sections if isinstance(s, ShrinkageSection)), None)
     names = " → ".join(name for name, _ in forms)
     return Report(
@@ -133,6 +144,47 @@ def _from_attempts(selected: SelectedAttempts, options: ReportOptions) -> Report
         notes=selected.notes,
         condition=_condition(selected),
     )
+
+
+def _flag_filter(selected: SelectedAttempts, options: ReportOptions) -> SelectedAttempts:
+    """`--exclude-flagged`: every section without the near-duplicate items."""
+    if not options.exclude_flagged:
+        return selected
+    if not selected.flagged:
+        note = "--exclude-flagged: no item of this suite is flagged (run papertiger dedup --db first)"
+        return dataclasses.replace(selected, notes=(*selected.notes, note))
+    frame = without_flagged(selected.frame, selected.flagged)
+    note = (f"--exclude-flagged: {len(selected.flagged)} items flagged as near-duplicates of "
+            f"older problems are left out of every section")
+    return dataclasses.replace(selected, frame=frame, notes=(*selected.notes, note), flagged=frozenset())
+
+
+def without_flagged(frame: pd.DataFrame, flagged: Collection[tuple[str, str]]) -> pd.DataFrame:
+    """The attempts frame without every attempt on a flagged (form, item_id) item."""
+    if not flagged or frame.empty:
+        return frame
+    drop = pd.MultiIndex.from_tuples(sorted(flagged), names=["form", "item_id"])
+    keys = pd.MultiIndex.from_arrays([frame["form"].astype(str), frame["item_id"].astype(str)])
+    return frame.loc[~keys.isin(drop)].reset_index(drop=True)
+
+
+def _with_flagged(
+    section: ShrinkageSection, selected: SelectedAttempts, old: str, fresh: str,
+    options: ReportOptions,
+) -> ShrinkageSection:
+    """Add the "without flagged items" rows when some items of these forms are flagged."""
+    items = tuple(sorted(i for i in selected.flagged if i[0] in (old, fresh)))
+    if not items:
+        return section
+    kept = dataclasses.replace(selected, frame=without_flagged(selected.frame, items), flagged=frozenset())
+    table = pair_table(kept, old, fresh, seed=options.seed, n_boot=200)
+    if table.frame.empty:
+        return section
+    reduced = analyse(table, options)
+    def gap(s: ShrinkageSection) -> float | None:
+        return s.comparison.difference.estimate if isinstance(s.comparison, GroupComparison) else None
+    extra = WithoutFlagged(items, reduced.groups, gap(reduced), gap(section), options.metric)
+    return dataclasses.replace(section, without_flagged=extra)
 
 
 def _title(selected: SelectedAttempts, forms: tuple[tuple[str, Any], ...]) -> str:

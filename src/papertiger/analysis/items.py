@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 
 from papertiger.analysis.attempts import SelectedAttempts
+from papertiger.analysis.counts import ItemCounts, item_counts
+from papertiger.analysis.estimands import fall_estimate, verdict
 from papertiger.analysis.itemstats import (
-    bootstrap_fall_ci,
     bootstrap_score_ci,
     maj_at_k_graded,
     pass_at_k_items,
@@ -104,35 +105,49 @@ def form_metrics(selected: SelectedAttempts, seed: int = 0) -> MetricsTable:
 
 
 def pair_table(
-    selected: SelectedAttempts, old_form: str, fresh_form: str, seed: int = 0
+    selected: SelectedAttempts,
+    old_form: str,
+    fresh_form: str,
+    seed: int = 0,
+    counts: ItemCounts | None = None,
+    n_boot: int = 2000,
 ) -> ScoreTable:
-    """Per-model scores on two forms (avg@k, percent) with bootstrap CIs on each fall."""
+    """Per-model scores on two forms (avg@k, percent) with each fall under both estimands:
+    *fixed forms* (only the sampling noise of these items: would a re-run differ?) and
+    *super-population* (items resampled within each form: would it hold on other items?)."""
+    counts = counts or item_counts(selected.frame, selected.forms)
     records, notes = [], []
-    frame = selected.frame
-    for model, g in frame.groupby("model", sort=False):
-        parts = {"old": g[g["form"] == old_form], "fresh": g[g["form"] == fresh_form]}
-        if parts["old"].empty or parts["fresh"].empty:
-            continue
-        old, fresh = correct_lists(parts["old"]), correct_lists(parts["fresh"])
-        if len(old) < 2 or len(fresh) < 2:
+    old_idx, fresh_idx = counts.form_items(old_form), counts.form_items(fresh_form)
+    for m, model in enumerate(counts.models):
+        ko, kf = counts.trials[m, old_idx], counts.trials[m, fresh_idx]
+        eo, ef = counts.errors[m, old_idx], counts.errors[m, fresh_idx]
+        if not (ko + eo).any() or not (kf + ef).any():
+            continue  # the model has no attempt on one of the forms
+        if (ko > 0).sum() < 2 or (kf > 0).sum() < 2:
             notes.append(f"{model}: fewer than 2 items with a successful attempt on a form; left out")
             continue
-        for role, part in parts.items():
-            lost = part["item_id"].nunique() - _ok(part)["item_id"].nunique()
+        for name, k, e in ((old_form, ko, eo), (fresh_form, kf, ef)):
+            lost = int(((k == 0) & (e > 0)).sum())
             if lost:
-                name = old_form if role == "old" else fresh_form
                 notes.append(
                     f"{model}: {lost} {name} items had only failed attempts and are out of its "
                     "score (failures may cluster on hard items)"
                 )
-        falls = bootstrap_fall_ci(old, fresh, seed=seed)
+        use_o, use_f = ko > 0, kf > 0
+        est = fall_estimate(counts.correct[m, old_idx][use_o], ko[use_o],
+                            counts.correct[m, fresh_idx][use_f], kf[use_f],
+                            n_boot=n_boot, seed=seed, estimand="fixed forms")
         records.append({
             "model": model,
-            "old": 100 * float(np.mean([x.mean() for x in old])),
-            "fresh": 100 * float(np.mean([x.mean() for x in fresh])),
-            "pp_fall_low": falls.pp.low, "pp_fall_high": falls.pp.high,
-            "pct_fall_low": falls.pct.low, "pct_fall_high": falls.pct.high,
-            "errors": int((pd.concat(parts.values())["status"] == "error").sum()),
+            "old": 100 * est.old.score,
+            "fresh": 100 * est.fresh.score,
+            "pp_fall_low": est.pp_super.low, "pp_fall_high": est.pp_super.high,
+            "pct_fall_low": est.pct_super.low, "pct_fall_high": est.pct_super.high,
+            "pp_fall_fixed_low": est.pp_fixed.low, "pp_fall_fixed_high": est.pp_fixed.high,
+            "pct_fall_fixed_low": est.pct_fixed.low, "pct_fall_fixed_high": est.pct_fixed.high,
+            "verdict": est.verdict,
+            "verdict_super": verdict(est.pp_super),
+            "errors": int(eo.sum() + ef.sum()),
         })
     scores = pd.DataFrame(records)
     if not scores.empty and not selected.models.empty:
@@ -141,5 +156,9 @@ def pair_table(
     if errors:
         notes.append(f"{errors} failed attempts left out of every score (neither right nor wrong)")
     if records:
-        notes.append("falls carry 95 % bootstrap CIs (items resampled within each form)")
+        notes.append(
+            "each fall carries two 95 % intervals: fixed forms (only the sampling noise of these "
+            "items: would a re-run differ?) and super-population (items resampled within each "
+            "form: would it hold on other items like these?); the verdict reads the fixed-forms one"
+        )
     return ScoreTable(scores, selected.source, old_form, fresh_form, tuple(notes))

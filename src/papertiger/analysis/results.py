@@ -108,7 +108,11 @@ class ModelRow:
 
     `group` is the model's value of the report's group-by column. `freshness` says whether
     the later form is new to the model; `freshness_basis` whether that rests on its stated
-    training cutoff or (a weaker test) its release date. Scores are percent.
+    training cutoff or (a weaker test) its release date. Scores are percent. From item-level
+    data each fall has two intervals: `pp_ci`/`pct_ci` super-population (items resampled:
+    would it hold on other items?) and `pp_ci_fixed`/`pct_ci_fixed` fixed forms (sampling
+    noise only: would a re-run on these items differ?); `verdict` ('fell', 'rose', 'within
+    noise') reads the fixed-forms pp interval, `verdict_super` the other.
     """
 
     model: str
@@ -122,6 +126,10 @@ class ModelRow:
     freshness_basis: str | None = None
     pp_ci: Interval | None = None
     pct_ci: Interval | None = None
+    pp_ci_fixed: Interval | None = None
+    pct_ci_fixed: Interval | None = None
+    verdict: str | None = None
+    verdict_super: str | None = None
     errors: int = 0
     meta: Mapping[str, Any] = field(default_factory=dict)
 
@@ -130,10 +138,12 @@ class ModelRow:
         out: dict[str, Any] = {"model": self.model, group_by: self.group}
         out.update(old=self.old, fresh=self.fresh, pp_fall=self.pp_fall,
                    pct_fall=self.pct_fall, logit_fall=self.logit_fall)
-        for name, iv in (("pp_fall", self.pp_ci), ("pct_fall", self.pct_ci)):
+        for name, iv in (("pp_fall", self.pp_ci), ("pct_fall", self.pct_ci),
+                         ("pp_fall_fixed", self.pp_ci_fixed), ("pct_fall_fixed", self.pct_ci_fixed)):
             out[f"{name}_low"] = iv.low if iv else None
             out[f"{name}_high"] = iv.high if iv else None
-        out.update(freshness=self.freshness, freshness_basis=self.freshness_basis,
+        out.update(verdict=self.verdict, verdict_super=self.verdict_super,
+                   freshness=self.freshness, freshness_basis=self.freshness_basis,
                    errors=self.errors)
         out.update({k: v for k, v in self.meta.items() if k not in out})
         return out
@@ -191,6 +201,18 @@ class Multiverse:
 
 
 @dataclass(frozen=True)
+class WithoutFlagged:
+    """The same comparison without the items flagged as near-duplicates of older problems
+    (`papertiger dedup --db`): group means and the difference, so the change is visible."""
+
+    items: tuple[tuple[str, str], ...]
+    groups: tuple[GroupRow, ...]
+    difference: float | None
+    difference_all: float | None
+    metric: str
+
+
+@dataclass(frozen=True)
 class ShrinkageSection:
     """One comparison of consecutive forms: per-model falls, group means, tests, multiverse."""
 
@@ -204,6 +226,7 @@ class ShrinkageSection:
     comparison: GroupComparison | Skipped
     multiverse: Multiverse | Skipped
     notes: tuple[str, ...] = ()
+    without_flagged: WithoutFlagged | None = None
 
     @property
     def title(self) -> str:

@@ -29,8 +29,9 @@ from papertiger.errors import ConfigError
 from papertiger.published import ScoreTable
 
 FRESH_AIME_2025 = dt.date(2025, 2, 6)
-_ROW_FIELDS = {"model", "old", "fresh", *FALL_COLUMNS, "errors"}
-_CI = ("pp_fall_low", "pp_fall_high", "pct_fall_low", "pct_fall_high")
+_ROW_FIELDS = {"model", "old", "fresh", *FALL_COLUMNS, "errors", "verdict", "verdict_super"}
+_CI = tuple(f"{c}{k}_{e}" for c in ("pp_fall", "pct_fall") for k in ("", "_fixed")
+            for e in ("low", "high"))
 
 
 @dataclass(frozen=True)
@@ -142,11 +143,19 @@ def _float(value: Any) -> float:
     return out
 
 
-def _interval(record: Mapping[Hashable, Any], column: str) -> Interval | None:
-    low, high = record.get(f"{column}_low"), record.get(f"{column}_high")
+def _interval(
+    record: Mapping[Hashable, Any], column: str, kind: str = ""
+) -> Interval | None:
+    low, high = record.get(f"{column}{kind}_low"), record.get(f"{column}{kind}_high")
     if low is None or high is None or pd.isna(low) or pd.isna(high):
         return None
-    return Interval(_float(record[column]), float(low), float(high), method="bootstrap over items")
+    method = ("fixed forms: sampling noise of these items" if kind
+              else "super-population: items resampled within each form")
+    return Interval(_float(record[column]), float(low), float(high), method=method)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
 def _model_row(record: Mapping[Hashable, Any], options: ReportOptions) -> ModelRow:
@@ -171,6 +180,10 @@ def _model_row(record: Mapping[Hashable, Any], options: ReportOptions) -> ModelR
         freshness_basis=basis,
         pp_ci=_interval(record, "pp_fall"),
         pct_ci=_interval(record, "pct_fall"),
+        pp_ci_fixed=_interval(record, "pp_fall", "_fixed"),
+        pct_ci_fixed=_interval(record, "pct_fall", "_fixed"),
+        verdict=_text(record.get("verdict")),
+        verdict_super=_text(record.get("verdict_super")),
         errors=0 if errors is None or pd.isna(errors) else int(errors),
         meta=meta,
     )

@@ -85,13 +85,17 @@ def model_columns(section: ShrinkageSection) -> list[Column]:
                 primary=metric == section.metric,
             )
         )
-    intervals = {"pp": any(m.pp_ci for m in section.models), "pct": any(m.pct_ci for m in section.models)}
-    for metric in ORDER:
-        column = METRIC_COLUMNS[metric]
-        if intervals.get(metric):
-            columns.append(
-                Column(f"{METRIC_LABELS[metric]} CI", (f"{column}_low", f"{column}_high"), "ci", DIGITS[metric])
-            )
+    kinds = (("_fixed", "re-run", "pp_ci_fixed", "pct_ci_fixed"), ("", "other items", "pp_ci", "pct_ci"))
+    for suffix, label, pp_attr, pct_attr in kinds:
+        for metric, attr in (("pp", pp_attr), ("pct", pct_attr)):
+            if any(getattr(m, attr) for m in section.models):
+                column = METRIC_COLUMNS[metric]
+                columns.append(Column(
+                    f"{METRIC_LABELS[metric]} CI ({label})",
+                    (f"{column}{suffix}_low", f"{column}{suffix}_high"), "ci", DIGITS[metric],
+                ))
+    if any(m.verdict for m in section.models):
+        columns.append(Column("Verdict (re-run)", ("verdict",), "text"))
     columns.append(Column(f"{section.fresh_label} fresh?", ("freshness_label",), "text"))
     return columns
 
@@ -296,6 +300,22 @@ def section_context(section: ShrinkageSection | Skipped, index: int) -> dict[str
             ),
         ],
         "notes": list(section.notes),
+        "without_flagged": _without_flagged(section),
+    }
+
+
+def _without_flagged(section: ShrinkageSection) -> dict[str, Any] | None:
+    wf = section.without_flagged
+    if wf is None:
+        return None
+    column = METRIC_COLUMNS[wf.metric]
+    return {
+        "items": ", ".join(i for _, i in wf.items),
+        "n": len(wf.items),
+        "metric": METRIC_LABELS[wf.metric],
+        "groups": [(g.group, g.n, signed(getattr(g, column), DIGITS[wf.metric])) for g in wf.groups],
+        "gap": signed(wf.difference, DIGITS[wf.metric]),
+        "gap_all": signed(wf.difference_all, DIGITS[wf.metric]),
     }
 
 

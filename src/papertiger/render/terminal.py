@@ -42,36 +42,53 @@ def _ci(iv: object) -> str:
 
 
 def models_table(section: ShrinkageSection, source: str = "") -> Table:
-    """Per-model table grouped by group, with group means and the overall row."""
+    """Per-model table grouped by group, with group means and the overall row.
+
+    From item-level data the pp fall carries its fixed-forms interval (would a re-run on
+    these items differ?) and the verdict it gives; `other items` is the super-population
+    interval (would it hold on other items like these?)."""
     table = Table(title=escape(section.title), caption=escape(f"source: {source}") if source else None)
+    item_level = any(m.pp_ci_fixed for m in section.models)
     table.add_column("model")
     table.add_column(escape(section.group_by))
     for label in (section.old_label, section.fresh_label, "pp fall", "% fall", "logit fall"):
         table.add_column(escape(label), justify="right")
+    if item_level:
+        table.add_column("verdict")
+        table.add_column("pp, other items", justify="right")
     table.add_column(escape(f"{section.fresh_label} fresh?"))
     for i, g in enumerate(g for g in section.groups if not g.overall):
         style = GROUP_STYLES[i % len(GROUP_STYLES)]
         for r in (m for m in section.models if m.group == g.group):
-            basis = _basis(r.freshness_basis)
+            extra = [escape(r.verdict or ""), _ci(r.pp_ci).strip()] if item_level else []
             table.add_row(
                 escape(r.model),
                 escape(r.group),
                 _num(r.old),
                 _num(r.fresh),
-                _num(r.pp_fall) + _ci(r.pp_ci),
-                _num(r.pct_fall) + _ci(r.pct_ci),
+                _num(r.pp_fall) + _ci(r.pp_ci_fixed if item_level else r.pp_ci),
+                _num(r.pct_fall) + ("" if item_level else _ci(r.pct_ci)),
                 _num(r.logit_fall, 2),
-                escape(r.freshness) + basis,
+                *extra,
+                escape(r.freshness) + _basis(r.freshness_basis),
             )
-        table.add_row(*_mean_cells(g, f"{g.group} mean (n = {g.n})"), "", style=style, end_section=True)
+        blanks = ["", ""] if item_level else []
+        table.add_row(*_mean_cells(g, f"{g.group} mean (n = {g.n})"), *blanks, "", style=style, end_section=True)
     overall = [g for g in section.groups if g.overall]
     if overall:
-        table.add_row(*_mean_cells(overall[0], f"Overall (n = {overall[0].n})"), "", style="bold")
+        blanks = ["", ""] if item_level else []
+        table.add_row(*_mean_cells(overall[0], f"Overall (n = {overall[0].n})"), *blanks, "", style="bold")
+    notes = []
+    if item_level:
+        notes.append("pp fall [95 % CI, fixed forms: would a re-run on these items differ?]; "
+                     "verdict from that interval; pp, other items: super-population 95 % CI "
+                     "(items resampled: would it hold on other items like these?)")
     if any(m.freshness_basis and "cutoff" not in m.freshness_basis for m in section.models):
-        table.caption = (table.caption or "") + escape(
-            "\nfresh? (cutoff): form released after the stated training cutoff; "
-            "(release*): no cutoff stated, judged by the model's release date (a weaker test)"
-        )
+        notes.append("fresh? (cutoff): form released after the stated training cutoff; "
+                     "(release*): no cutoff stated, judged by the model's release date (a weaker test)")
+    if notes:
+        first = [str(table.caption)] if table.caption else []
+        table.caption = "\n".join([*first, *map(escape, notes)])
     return table
 
 
@@ -187,6 +204,18 @@ def metrics_table(metrics: MetricsTable) -> Table:
     return table
 
 
+def without_flagged_text(section: ShrinkageSection) -> str:
+    """The 'without flagged items' line: group means and the gap, beside all items'."""
+    wf = section.without_flagged
+    assert wf is not None
+    label = METRIC_LABELS.get(wf.metric, wf.metric)
+    column = {"pct": "pct_fall", "pp": "pp_fall", "logit": "logit_fall"}[wf.metric]
+    means = ", ".join(f"{escape(g.group)} {_num(getattr(g, column))}" for g in wf.groups if not g.overall)
+    gap = "" if wf.difference is None else f"; gap {_num(wf.difference)} (all items: {_num(wf.difference_all)})"
+    return (f"[bold]without {len(wf.items)} flagged near-duplicate items[/] "
+            f"({escape(', '.join(i for _, i in wf.items))}): mean {label} {means}{gap}")
+
+
 def _skipped(console: Console, item: Skipped) -> None:
     console.print(f"[bold]{escape(item.section)}[/]: [dim]not computed: {escape(item.reason)}[/]")
 
@@ -197,6 +226,8 @@ def print_section(section: ShrinkageSection | Skipped, console: Console, source:
         _skipped(console, section)
         return
     console.print(models_table(section, source))
+    if section.without_flagged is not None:
+        console.print(without_flagged_text(section))
     console.print()
     if isinstance(section.comparison, GroupComparison):
         console.print(comparison_view(section.comparison))

@@ -87,6 +87,7 @@ def _section_json(section: ShrinkageSection | Skipped) -> dict[str, Any]:
         "comparison": comparison,
         "tests": tests,
         "multiverse": _multiverse_json(section.multiverse),
+        "without_flagged": _clean(asdict(section.without_flagged)) if section.without_flagged else None,
         "notes": list(section.notes),
     }
 
@@ -176,6 +177,13 @@ def _md_section(section: ShrinkageSection | Skipped) -> list[str]:
         rows.append([str(name), str(r[section.group_by])] + [_fmt(r[c]) for c in MODEL_COLUMNS[1:5]]
                     + [_fmt(r["logit_fall"], 2), fresh])
     parts += [_md_table(header, rows), ""]
+    if section.without_flagged is not None:
+        wf = section.without_flagged
+        column = {"pct": "pct_fall", "pp": "pp_fall", "logit": "logit_fall"}[wf.metric]
+        means = ", ".join(f"{g.group} {_fmt(getattr(g, column))}" for g in wf.groups if not g.overall)
+        parts += [f"Without {len(wf.items)} flagged near-duplicate items "
+                  f"({_md_escape(', '.join(i for _, i in wf.items))}): mean {METRIC_LABELS[wf.metric]} "
+                  f"{_md_escape(means)}; gap {_fmt(wf.difference)} (all items: {_fmt(wf.difference_all)})", ""]
     parts += _md_comparison(section.comparison)
     if isinstance(section.multiverse, Multiverse):
         parts += ["### Multiverse (p-values)", "", _md_multiverse(section.multiverse), ""]
