@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import statsmodels.api as sm
 from scipy import stats as sps
 
 from papertiger.analysis.results import Interval, TestResult
@@ -79,7 +78,9 @@ def ancova_logit(
     design = np.column_stack([np.ones(n_a + n_b), _logit(old), group])
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        fit = sm.OLS(_logit(fresh), design).fit(cov_type="HC3", use_t=True)
+        from statsmodels.regression.linear_model import OLS  # not statsmodels.api: 0.4 s lighter
+
+        fit = OLS(_logit(fresh), design).fit(cov_type="HC3", use_t=True)
     coef, se, df = float(fit.params[2]), float(fit.bse[2]), float(fit.df_resid)
     if not (math.isfinite(se) and se > 0.0 and df >= 1):
         raise ValueError("ANCOVA design is degenerate (too few models or a perfect fit)")

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from statsmodels.stats.proportion import proportion_confint
 
 from papertiger.analysis.results import Interval
 
@@ -241,6 +240,8 @@ def wilson_interval(successes: int, n: int, level: float = 0.95) -> Interval:
     level = _check_level(level)
     if n < 1 or not 0 <= successes <= n:
         raise ValueError(f"need n ≥ 1 and 0 ≤ successes ≤ n, got {successes}, {n}")
+    from statsmodels.stats.proportion import proportion_confint  # imported only when used
+
     low, high = proportion_confint(successes, n, alpha=1.0 - level, method="wilson")
     return Interval(estimate=successes / n, low=float(low), high=float(high), level=level,
                     method="Wilson score interval")

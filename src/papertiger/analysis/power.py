@@ -6,7 +6,6 @@ import math
 import warnings
 
 import numpy.typing as npt
-from statsmodels.stats.power import TTestIndPower
 
 from papertiger.analysis.results import PowerResult
 from papertiger.analysis.stats import check_alternative, check_sample
@@ -44,6 +43,8 @@ def power_two_sample(
     x, y = check_sample(a, "group A"), check_sample(b, "group B")
     d = cohens_d(x, y)
     sm_alt = _SM_ALTERNATIVE[alt]
+    from statsmodels.stats.power import TTestIndPower  # imported only when power is asked
+
     engine = TTestIndPower()
     power_now = float(engine.power(effect_size=d, nobs1=x.size, alpha=alpha,
                                    ratio=y.size / x.size, alternative=sm_alt))

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from papertiger.cli.app import app
+
+if TYPE_CHECKING:
+    from rich.console import Console
 from papertiger.errors import ConfigError
 
 
@@ -88,7 +92,6 @@ def report(  # noqa: PLR0913 - a CLI command mirrors its flags
     # Heavy imports (scipy, statsmodels, matplotlib) load only when this command runs.
     from papertiger.analysis import AttemptSource, ReportOptions, Selection, build_report
     from papertiger.published import load_scores
-    from papertiger.render import save_figures, write_html
 
     store_flags = {"--suite": suite, "--prompt": prompt, "--run": run, "--condition": condition,
                    "--cost-reference": cost_reference,
@@ -137,26 +140,37 @@ def report(  # noqa: PLR0913 - a CLI command mirrors its flags
     )
     result = build_report(source, options)  # type: ignore[arg-type]
     if html is not None:  # files first: they must not depend on stdout staying open
+        from papertiger.render.html import write_html
+
         path = write_html(result, html)
         typer.echo(f"wrote {path}", err=True)
     if figures is not None:
+        from papertiger.render.figures import save_figures
+
         for path in save_figures(result, figures):
             typer.echo(f"wrote {path}", err=True)
     _emit(result, output)
 
 
 def _emit(result: object, output: Format) -> None:
-    from rich.console import Console
-
     from papertiger.analysis import Report
-    from papertiger.render import print_report, to_csv, to_json, to_markdown
 
     assert isinstance(result, Report)
     if output is Format.rich:
-        print_report(result, Console(width=max(Console().width, 130)))
-    elif output is Format.md:
-        sys.stdout.write(to_markdown(result))
-    elif output is Format.csv:
-        sys.stdout.write(to_csv(result))
-    else:
-        sys.stdout.write(to_json(result))
+        from papertiger.render.terminal import print_report
+
+        print_report(result, _console())
+        return
+    from papertiger.render import text
+
+    write = {Format.md: text.to_markdown, Format.csv: text.to_csv, Format.json: text.to_json}
+    sys.stdout.write(write[output](result))
+
+
+def _console() -> Console:
+    """The terminal's own width; 130 columns when writing to a file or pipe (unless COLUMNS)."""
+    from rich.console import Console
+
+    if sys.stdout.isatty() or os.environ.get("COLUMNS"):
+        return Console()
+    return Console(width=130)

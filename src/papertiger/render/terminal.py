@@ -19,7 +19,6 @@ from papertiger.analysis.results import (
     ShrinkageSection,
     Skipped,
 )
-from papertiger.render.sections import renderer_for
 
 SIDES = ("two-sided", "less")
 
@@ -260,6 +259,9 @@ def print_report(report: Report, console: Console) -> None:
         console.print(f"[bold yellow]caveat:[/] {escape(caveat)}")
     for section in report.sections:
         print_section(section, console, report.source)
+    if report.extras:
+        from papertiger.render.sections import renderer_for
+
     for extra in report.extras:
         renderer_for(extra).terminal(extra, console)
         console.print()

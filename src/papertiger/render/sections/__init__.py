@@ -10,13 +10,15 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
-from matplotlib.figure import Figure
 from rich.console import Console
 
 from papertiger.analysis.results import Skipped
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["SECTION_MODULES", "SectionRenderer", "register", "renderer_for"]
 
