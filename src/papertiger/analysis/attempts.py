@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from papertiger.analysis.counts import ItemCounts, counts_from_rows, item_counts
 from papertiger.errors import ConfigError
 from papertiger.published import normalise_group
 from papertiger.schema import condition_id
@@ -59,9 +60,16 @@ class AttemptSource:
 
 @dataclass(frozen=True)
 class SelectedAttempts:
-    """The attempts of one suite under one condition per model, with what they share."""
+    """The attempts of one suite under one condition per model, with what they share.
 
-    frame: pd.DataFrame
+    Nothing per attempt is read up front: `counts()`, `majority()` and `form_stats()` are
+    SQL aggregates, and `frame` (one row per attempt, for sections that need per-attempt
+    values) loads on first use. `excluded` (form, item_id) items are left out of all of
+    them (`--exclude-flagged`, the "without flagged items" rows).
+    """
+
+    db: Path
+    where: AttemptFilter
     models: pd.DataFrame
     suite: str
     forms: tuple[tuple[str, Any], ...]  # (name, release date or None), in release order
@@ -70,6 +78,47 @@ class SelectedAttempts:
     notes: tuple[str, ...] = ()
     source: str = ""
     flagged: frozenset[tuple[str, str]] = frozenset()  # (form, item_id) near-duplicates
+    excluded: frozenset[tuple[str, str]] = frozenset()
+    grader: str | None = None
+    _cache: dict[str, Any] = field(init=False, repr=False, compare=False, default_factory=dict)
+
+    def _store(self) -> Any:
+        return _open(self.db)
+
+    def _cached(self, name: str, load: Any) -> Any:
+        if name not in self._cache:
+            self._cache[name] = load()
+        return self._cache[name]
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """One row per attempt (analysis columns and the latest grade), loaded on first use."""
+        def load() -> pd.DataFrame:
+            with self._store() as store:
+                frame = store.attempts_frame(self.grader, where=self.where, columns=ANALYSIS_COLUMNS)
+            if self.excluded:
+                keys = pd.MultiIndex.from_arrays([frame["form"].astype(str), frame["item_id"].astype(str)])
+                frame = frame.loc[~keys.isin(pd.MultiIndex.from_tuples(sorted(self.excluded)))]
+                frame = frame.reset_index(drop=True)
+            return frame
+        return self._cached("frame", load)  # type: ignore[no-any-return]
+
+    def aggregate(self, kind: str) -> list[tuple[Any, ...]]:
+        """One of the store's SQL aggregates over these attempts (see store/reads.py)."""
+        def load() -> list[tuple[Any, ...]]:
+            if self.grader is not None:  # a named grader: aggregate the per-attempt frame
+                raise LookupError(kind)
+            with self._store() as store:
+                return store.aggregate(kind, self.where, self.excluded)  # type: ignore[no-any-return]
+        return self._cached(f"agg:{kind}", load)  # type: ignore[no-any-return]
+
+    def counts(self) -> ItemCounts:
+        """Correct, trials and errors per model × item (see analysis/counts.py)."""
+        def load() -> ItemCounts:
+            if self.grader is not None:
+                return item_counts(self.frame, self.forms)
+            return counts_from_rows(self.aggregate("counts"), self.forms)
+        return self._cached("counts", load)  # type: ignore[no-any-return]
 
 
 def _open(db: Path) -> Any:
@@ -138,15 +187,17 @@ def _choose(values: Sequence[str], wanted: str | None, what: str, flag: str,
     return picked
 
 
-def _conditions_per_model(frame: pd.DataFrame, holdings: pd.DataFrame) -> dict[str, str]:
-    per_model = frame.groupby("model")["condition"].unique()
-    mixed = {m: list(c) for m, c in per_model.items() if len(c) > 1}
+def _conditions_per_model(rows: list[tuple[Any, ...]], holdings: pd.DataFrame) -> dict[str, str]:
+    per_model: dict[str, list[str]] = {}
+    for model, condition, _ in rows:
+        per_model.setdefault(str(model), []).append(str(condition))
+    mixed = {m: c for m, c in per_model.items() if len(c) > 1}
     if mixed:
         model, conds = next(iter(mixed.items()))
         raise ConditionChoice(
             f"model {model!r} has attempts under {len(conds)} sampling conditions "
             f"({', '.join(conds)}); choose one with --condition or --run", holdings)
-    return {str(m): str(c[0]) for m, c in per_model.items()}
+    return {m: c[0] for m, c in per_model.items()}
 
 
 def select_attempts(source: AttemptSource) -> SelectedAttempts:
@@ -181,31 +232,32 @@ def select_attempts(source: AttemptSource) -> SelectedAttempts:
             if solve.empty:
                 raise ConditionChoice(f"--condition {source.condition!r}: no such condition", holdings)
         where = AttemptFilter(suites=[suite], tasks=["solve"], conditions=list(solve["condition"]))
-        frame = store.attempts_frame(source.grader, where=where, columns=ANALYSIS_COLUMNS)
         flagged = store.flagged_items(suite)
-    per_model = _conditions_per_model(frame, holdings)
+        per_model = _conditions_per_model(store.aggregate("conditions", where), holdings)
+        dates = dict(store.aggregate("form_dates", where))
+        stats = store.aggregate("form_stats", where)
     return SelectedAttempts(
-        frame=frame,
+        db=Path(source.db),
+        where=where,
         models=model_metadata(runs),
         suite=suite,
-        forms=_forms(frame, runs),
+        forms=_forms(dates, runs),
         holdings=holdings,
         conditions=per_model,
-        notes=_flag_notes(frame),
+        notes=_flag_notes(stats),
         source=str(source.db),
         flagged=flagged,
+        grader=source.grader,
     )
 
 
-def _forms(frame: pd.DataFrame, runs: pd.DataFrame) -> tuple[tuple[str, Any], ...]:
+def _forms(stored: dict[Any, Any], runs: pd.DataFrame) -> tuple[tuple[str, Any], ...]:
     """The forms in release order: by date when every form has one, else in the order the
     runs listed them (0.1 runs knew only old → fresh, and only the fresh date), else by name."""
-    dates: dict[str, Any] = {}
-    for form, released in zip(frame["form"], frame["form_released"], strict=True):
-        if isinstance(released, str) and released:
-            dates[str(form)] = released
-        else:
-            dates.setdefault(str(form), None)
+    dates: dict[str, Any] = {
+        str(form): released if isinstance(released, str) and released else None
+        for form, released in stored.items()
+    }
     hints: dict[str, int] = {}
     for _, spec in _runs_specs(runs):
         listed = [f.get("name") for f in spec.get("forms", []) if isinstance(f, dict)]
@@ -227,20 +279,18 @@ def _forms(frame: pd.DataFrame, runs: pd.DataFrame) -> tuple[tuple[str, Any], ..
     return tuple(sorted(dates.items(), key=order))
 
 
-def _flag_notes(frame: pd.DataFrame) -> tuple[str, ...]:
-    graded = frame[frame["status"] == "ok"]
-    if graded.empty or "flags" not in graded.columns:
-        return ()
-    counts: dict[str, int] = {}
-    for flags in graded["flags"]:
-        for flag in filter(None, str(flags).split(",")):
-            counts[flag] = counts.get(flag, 0) + 1
+def _flag_notes(stats: list[tuple[Any, ...]]) -> tuple[str, ...]:
+    """Notes on grades a reader must distrust, from the per-model × form flag counts."""
+    totals = dict.fromkeys(("truncated", "fallback", "grader_error", "grader_timeout"), 0)
+    for row in stats:
+        for name, value in zip(totals, row[4:8], strict=True):
+            totals[name] += int(value or 0)
     notes = []
     for flag in ("grader_error", "grader_timeout"):
-        if counts.get(flag):
-            notes.append(f"{counts[flag]} grades flagged {flag}: the checker failed, scored as wrong")
-    if counts.get("fallback"):
-        notes.append(f"{counts['fallback']} grades found only a last-integer fallback answer")
-    if counts.get("truncated"):
-        notes.append(f"{counts['truncated']} replies hit the token limit (truncated)")
+        if totals[flag]:
+            notes.append(f"{totals[flag]} grades flagged {flag}: the checker failed, scored as wrong")
+    if totals["fallback"]:
+        notes.append(f"{totals['fallback']} grades found only a last-integer fallback answer")
+    if totals["truncated"]:
+        notes.append(f"{totals['truncated']} replies hit the token limit (truncated)")
     return tuple(notes)

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from papertiger.analysis.attempts import AttemptSource, SelectedAttempts, select_attempts
-from papertiger.analysis.counts import ItemCounts, item_counts
+from papertiger.analysis.counts import ItemCounts
 from papertiger.analysis.freshness import as_date
 from papertiger.analysis.items import form_metrics, pair_table
 from papertiger.analysis.results import (
@@ -38,7 +38,7 @@ def build_report(
     options = options or ReportOptions()
     if isinstance(source, AttemptSource):
         selected = _flag_filter(select_attempts(source), options)
-        counts = item_counts(selected.frame, selected.forms)
+        counts = selected.counts()
         report = _from_attempts(selected, options, counts)
         inputs = SectionInput(options, report.shrinkage, selected=selected, counts=counts,
                               source=source, holdings=selected.holdings)
@@ -140,9 +140,9 @@ def _from_attempts(
         group_by=options.group_by,
         metric=options.metric,
         sections=tuple(sections),
-        metrics=form_metrics(selected, seed=options.seed),
+        metrics=form_metrics(selected, seed=options.seed, counts=counts),
         notes=selected.notes,
-        condition=_condition(selected),
+        condition=_condition(selected, counts or selected.counts()),
     )
 
 
@@ -153,19 +153,12 @@ def _flag_filter(selected: SelectedAttempts, options: ReportOptions) -> Selected
     if not selected.flagged:
         note = "--exclude-flagged: no item of this suite is flagged (run papertiger dedup --db first)"
         return dataclasses.replace(selected, notes=(*selected.notes, note))
-    frame = without_flagged(selected.frame, selected.flagged)
     note = (f"--exclude-flagged: {len(selected.flagged)} items flagged as near-duplicates of "
             f"older problems are left out of every section")
-    return dataclasses.replace(selected, frame=frame, notes=(*selected.notes, note), flagged=frozenset())
-
-
-def without_flagged(frame: pd.DataFrame, flagged: Collection[tuple[str, str]]) -> pd.DataFrame:
-    """The attempts frame without every attempt on a flagged (form, item_id) item."""
-    if not flagged or frame.empty:
-        return frame
-    drop = pd.MultiIndex.from_tuples(sorted(flagged), names=["form", "item_id"])
-    keys = pd.MultiIndex.from_arrays([frame["form"].astype(str), frame["item_id"].astype(str)])
-    return frame.loc[~keys.isin(drop)].reset_index(drop=True)
+    return dataclasses.replace(
+        selected, excluded=selected.excluded | selected.flagged, flagged=frozenset(),
+        notes=(*selected.notes, note),
+    )
 
 
 def _with_flagged(
@@ -176,8 +169,8 @@ def _with_flagged(
     items = tuple(sorted(i for i in selected.flagged if i[0] in (old, fresh)))
     if not items:
         return section
-    kept = dataclasses.replace(selected, frame=without_flagged(selected.frame, items), flagged=frozenset())
-    table = pair_table(kept, old, fresh, seed=options.seed, n_boot=200)
+    kept = dataclasses.replace(selected, excluded=selected.excluded | set(items), flagged=frozenset())
+    table = pair_table(kept, old, fresh, seed=options.seed, counts=kept.counts(), n_boot=200)
     if table.frame.empty:
         return section
     reduced = analyse(table, options)
@@ -191,10 +184,10 @@ def _title(selected: SelectedAttempts, forms: tuple[tuple[str, Any], ...]) -> st
     return f"{selected.suite} ({' → '.join(n for n, _ in forms)}): how far do scores fall?"
 
 
-def _condition(selected: SelectedAttempts) -> dict[str, Any]:
+def _condition(selected: SelectedAttempts, counts: ItemCounts) -> dict[str, Any]:
     """What the analysed attempts share: suite, forms, prompt, conditions per model."""
-    frame = selected.frame
-    first = frame.drop_duplicates("condition")
+    used = set(selected.conditions.values())
+    first = selected.holdings[selected.holdings["condition"].isin(used)].drop_duplicates("condition")
     sampling: dict[str, Any] = {}
     for cond, raw in zip(first["condition"], first["sampling_json"], strict=True):
         try:
@@ -208,15 +201,8 @@ def _condition(selected: SelectedAttempts) -> dict[str, Any]:
         "conditions": dict(selected.conditions),
         "sampling": sampling,
         "seed_base": sorted({int(s) for s in first["seed_base"].dropna()}),
-        "samples": _samples(frame),
+        "samples": int(counts.trials.max()) if counts.trials.size else 0,
     }
-
-
-def _samples(frame: pd.DataFrame) -> int:
-    ok = frame[frame["status"] == "ok"]
-    if ok.empty:
-        return 0
-    return int(ok.groupby(["model", "form", "item_id"]).size().max())
 
 
 def attempts_table(

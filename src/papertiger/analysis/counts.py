@@ -80,3 +80,25 @@ def item_counts(frame: pd.DataFrame, forms: tuple[tuple[str, Any], ...]) -> Item
     form_of_item = np.asarray([order[f] for f, _ in items], dtype=np.int64)
     return ItemCounts(models, names, items, form_of_item, arrays["correct"], arrays["ok"],
                       arrays["error"], tuple(r for _, r in forms))
+
+
+def counts_from_rows(rows: list[tuple[Any, ...]], forms: tuple[tuple[str, Any], ...]) -> ItemCounts:
+    """Counts from the store's aggregate rows (model, form, item_id, ok, correct, errors)."""
+    names = tuple(f for f, _ in forms)
+    order = {f: i for i, f in enumerate(names)}
+    models = tuple(dict.fromkeys(str(r[0]) for r in rows))
+    items = tuple(sorted({(str(r[1]), str(r[2])) for r in rows if r[1] in order},
+                         key=lambda it: (order[it[0]], it[1])))
+    model_index = {m: i for i, m in enumerate(models)}
+    item_index = {it: j for j, it in enumerate(items)}
+    shape = (len(models), len(items))
+    ok, correct, errors = (np.zeros(shape, dtype=np.int64) for _ in range(3))
+    for model, form, item, n_ok, n_correct, n_err in rows:
+        j = item_index.get((str(form), str(item)))
+        if j is None:
+            continue
+        i = model_index[str(model)]
+        ok[i, j], correct[i, j], errors[i, j] = n_ok or 0, n_correct or 0, n_err or 0
+    form_of_item = np.asarray([order[f] for f, _ in items], dtype=np.int64)
+    return ItemCounts(models, names, items, form_of_item, correct, ok, errors,
+                      tuple(r for _, r in forms))

@@ -7,12 +7,14 @@ share of correct samples (avg@k = pass@1).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from papertiger.analysis.attempts import SelectedAttempts
-from papertiger.analysis.counts import ItemCounts, item_counts
-from papertiger.analysis.estimands import fall_estimate, verdict
+from papertiger.analysis.counts import ItemCounts
+from papertiger.analysis.estimands import fall_estimate, score_estimate, verdict
 from papertiger.analysis.itemstats import (
     bootstrap_score_ci,
     maj_at_k_graded,
@@ -90,8 +92,81 @@ def _form_metrics(model: str, form: str, rows: pd.DataFrame, seed: int) -> FormM
     )
 
 
-def form_metrics(selected: SelectedAttempts, seed: int = 0) -> MetricsTable:
-    """One row per model × form: avg@k with a CI, pass@k, maj@k, errors, flags, tokens."""
+def form_metrics(
+    selected: SelectedAttempts, seed: int = 0, counts: ItemCounts | None = None
+) -> MetricsTable:
+    """One row per model × form: avg@k with a CI, pass@k, maj@k, errors, flags, tokens.
+
+    Read from SQL aggregates (counts per item, votes per answer, flags per form), so the
+    cost does not grow with the number of attempts; a store analysed with a named grader
+    (`AttemptSource.grader`) is read attempt by attempt instead.
+    """
+    if selected.grader is not None:
+        return _metrics_from_frame(selected, seed)
+    counts = counts or selected.counts()
+    majority = _majority(selected.aggregate("majority"))
+    stats = {(str(r[0]), str(r[1])): r for r in selected.aggregate("form_stats")}
+    rows = []
+    for m, model in enumerate(counts.models):
+        for form in counts.forms:
+            stat = stats.get((model, form))
+            if stat is None:
+                continue
+            idx = counts.form_items(form)
+            rows.append(_metrics_row(model, form, counts, m, idx, stat, majority, seed))
+    return MetricsTable(tuple(rows))
+
+
+def _majority(rows: list[tuple[Any, ...]]) -> dict[tuple[str, str, str], bool]:
+    """Per (model, form, item): whether the most voted answer was graded correct (a tie
+    goes to the tied answer seen first)."""
+    best: dict[tuple[str, str, str], tuple[int, int, bool]] = {}
+    for model, form, item, _answer, votes, correct, first in rows:
+        key = (str(model), str(form), str(item))
+        rank = (int(votes), -int(first))
+        if key not in best or rank > best[key][:2]:
+            best[key] = (*rank, bool(correct))
+    return {key: value[2] for key, value in best.items()}
+
+
+def _metrics_row(
+    model: str, form: str, counts: ItemCounts, m: int, idx: np.ndarray,
+    stat: tuple[Any, ...], majority: dict[tuple[str, str, str], bool], seed: int,
+) -> FormMetrics:
+    trials, correct = counts.trials[m, idx], counts.correct[m, idx]
+    attempted = (trials + counts.errors[m, idx]) > 0
+    use = trials > 0
+    k_min = int(trials[use].min()) if use.any() else 0
+    avg, pass_at, maj = None, {}, None
+    if use.any():
+        est = score_estimate(correct[use], trials[use], n_boot=1000, seed=seed)
+        iv = est.super_population
+        avg = Interval(100 * est.score, 100 * iv.low, 100 * iv.high,
+                       method="items resampled (super-population)")
+        pass_at = {k: 100 * pass_at_k_items(trials[use].tolist(), correct[use].tolist(), k)
+                   for k in _ks(k_min)}
+        items = [counts.items[j][1] for j in idx[use]]
+        maj = 100 * float(np.mean([majority.get((model, form, i), False) for i in items]))
+    _, _, n_attempts, n_errors, truncated, fallback, g_error, g_timeout, tokens = stat
+    return FormMetrics(
+        model=model,
+        form=form,
+        items=int(attempted.sum()),
+        attempts=int(n_attempts),
+        errors=int(n_errors or 0),
+        samples=k_min,
+        avg=avg,
+        pass_at=pass_at,
+        maj_k=k_min,
+        maj=maj,
+        truncated=int(truncated or 0),
+        flagged={"fallback": int(fallback or 0), "grader_error": int(g_error or 0),
+                 "grader_timeout": int(g_timeout or 0)},
+        mean_completion_tokens=None if tokens is None else float(tokens),
+    )
+
+
+def _metrics_from_frame(selected: SelectedAttempts, seed: int) -> MetricsTable:
     frame = selected.frame
     order = [name for name, _ in selected.forms]
     rows = []
@@ -115,7 +190,7 @@ def pair_table(
     """Per-model scores on two forms (avg@k, percent) with each fall under both estimands:
     *fixed forms* (only the sampling noise of these items: would a re-run differ?) and
     *super-population* (items resampled within each form: would it hold on other items?)."""
-    counts = counts or item_counts(selected.frame, selected.forms)
+    counts = counts or selected.counts()
     records, notes = [], []
     old_idx, fresh_idx = counts.form_items(old_form), counts.form_items(fresh_form)
     for m, model in enumerate(counts.models):

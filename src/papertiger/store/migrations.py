@@ -142,7 +142,12 @@ _ATTEMPTS_0002 = """CREATE TABLE attempts (
     error TEXT,
     error_code TEXT,
     raw BLOB,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    grade_id INTEGER,
+    grade_score REAL,
+    grade_correct INTEGER,
+    grade_flags TEXT,
+    grade_extracted TEXT
 )"""
 _GRADES_0002 = """CREATE TABLE grades (
     id INTEGER PRIMARY KEY,
@@ -157,6 +162,14 @@ _GRADES_0002 = """CREATE TABLE grades (
     flags TEXT NOT NULL DEFAULT '',
     created_at TEXT NOT NULL
 )"""
+# Each attempt carries its latest grade (newest first: created_at, then id), so that
+# aggregations over millions of attempts need no join and no window function.
+LATEST_GRADE = """(SELECT g.id, g.score, g.correct, g.flags, g.extracted FROM grades g
+    WHERE g.attempt_key = attempts.key ORDER BY g.created_at DESC, g.id DESC LIMIT 1)"""
+LATEST_GRADE_ALL = (
+    "UPDATE attempts SET (grade_id, grade_score, grade_correct, grade_flags, grade_extracted) = "
+    + LATEST_GRADE
+)
 _ITEMS_0002 = """CREATE TABLE items (
     suite TEXT NOT NULL,
     form TEXT NOT NULL,
@@ -170,7 +183,7 @@ _ITEMS_0002 = """CREATE TABLE items (
     PRIMARY KEY (suite, form, item_id)
 )"""
 _INDEXES_0002 = (
-    "CREATE INDEX attempts_suite_form ON attempts (suite, form, model)",
+    "CREATE INDEX attempts_suite_form ON attempts (suite, task, condition, model, form, item_id)",
     "CREATE INDEX attempts_condition ON attempts (condition)",
     "CREATE INDEX attempts_run ON attempts (run_id)",
     "CREATE INDEX attempts_status ON attempts (status)",
@@ -227,6 +240,7 @@ def _forms_and_conditions(conn: sqlite3.Connection) -> None:
             created_at
         FROM grades_0001"""
     )
+    conn.execute(LATEST_GRADE_ALL)
     conn.execute("DROP TABLE grades_0001")
     conn.execute("DROP TABLE attempts_0001")
     conn.execute(_ITEMS_0002)

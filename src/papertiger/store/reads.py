@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,3 +28,76 @@ def holdings_frame(conn: sqlite3.Connection) -> pd.DataFrame:
     import pandas as pd
 
     return pd.read_sql_query(HOLDINGS_QUERY, conn)
+
+
+def _where(clause: str, params: list[Any], excluded: frozenset[tuple[str, str]]) -> tuple[str, list[Any]]:
+    if not excluded:
+        return clause, params
+    pairs = " OR ".join("(a.form = ? AND a.item_id = ?)" for _ in excluded)
+    extra = [v for pair in sorted(excluded) for v in pair]
+    return f"({clause}) AND NOT ({pairs})", [*params, *extra]
+
+
+def item_count_rows(
+    conn: sqlite3.Connection, clause: str, params: list[Any],
+    excluded: frozenset[tuple[str, str]] = frozenset(),
+) -> list[tuple[Any, ...]]:
+    """(model, form, item_id, ok, correct, errors) per model × form × item, by the latest
+    grade of each attempt, in one scan."""
+    clause, params = _where(clause, params, excluded)
+    return conn.execute(
+        "SELECT a.model, a.form, a.item_id, SUM(a.status = 'ok'),"
+        " SUM(a.status = 'ok' AND a.grade_correct = 1), SUM(a.status = 'error')"
+        f" FROM attempts a WHERE {clause} GROUP BY a.model, a.form, a.item_id",
+        params,
+    ).fetchall()
+
+
+def majority_rows(
+    conn: sqlite3.Connection, clause: str, params: list[Any],
+    excluded: frozenset[tuple[str, str]] = frozenset(),
+) -> list[tuple[Any, ...]]:
+    """(model, form, item_id, answer, votes, any correct, first sample) per extracted
+    answer of the successful samples: enough for maj@k without reading every attempt."""
+    clause, params = _where(clause, params, excluded)
+    return conn.execute(
+        "SELECT a.model, a.form, a.item_id, a.grade_extracted, COUNT(*), MAX(a.grade_correct),"
+        " MIN(a.sample_index) FROM attempts a"
+        f" WHERE ({clause}) AND a.status = 'ok' AND a.grade_extracted IS NOT NULL"
+        " GROUP BY a.model, a.form, a.item_id, a.grade_extracted",
+        params,
+    ).fetchall()
+
+
+def form_stat_rows(
+    conn: sqlite3.Connection, clause: str, params: list[Any],
+    excluded: frozenset[tuple[str, str]] = frozenset(),
+) -> list[tuple[Any, ...]]:
+    """(model, form, attempts, errors, truncated, fallback, grader_error, grader_timeout,
+    mean completion tokens) per model × form."""
+    clause, params = _where(clause, params, excluded)
+    flag = "SUM(a.status = 'ok' AND instr(COALESCE(a.grade_flags, ''), '{}') > 0)"
+    flags = ", ".join(flag.format(f) for f in ("truncated", "fallback", "grader_error", "grader_timeout"))
+    return conn.execute(
+        f"SELECT a.model, a.form, COUNT(*), SUM(a.status = 'error'), {flags},"
+        " AVG(CASE WHEN a.status = 'ok' THEN a.completion_tokens END)"
+        f" FROM attempts a WHERE {clause} GROUP BY a.model, a.form",
+        params,
+    ).fetchall()
+
+
+def model_condition_rows(conn: sqlite3.Connection, clause: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """(model, condition, attempts) for the chosen attempts."""
+    return conn.execute(
+        f"SELECT a.model, a.condition, COUNT(*) FROM attempts a WHERE {clause}"
+        " GROUP BY a.model, a.condition ORDER BY MIN(a.created_at)",
+        params,
+    ).fetchall()
+
+
+def form_date_rows(conn: sqlite3.Connection, clause: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """(form, release date) of the chosen attempts' forms."""
+    return conn.execute(
+        f"SELECT a.form, MAX(a.form_released) FROM attempts a WHERE {clause} GROUP BY a.form",
+        params,
+    ).fetchall()

@@ -32,7 +32,14 @@ from papertiger.schema import Attempt, CompletionStatus, Grade, Problem
 from papertiger.store.flags import FlagRow, flagged_items, read_flags, replace_flags
 from papertiger.store.frame import AttemptFilter, frame_query, typed_frame
 from papertiger.store.opening import sqlite_error
-from papertiger.store.reads import holdings_frame
+from papertiger.store.reads import (
+    form_date_rows,
+    form_stat_rows,
+    holdings_frame,
+    item_count_rows,
+    majority_rows,
+    model_condition_rows,
+)
 from papertiger.store.records import (
     ATTEMPT_COLUMNS,
     PutResult,
@@ -320,6 +327,25 @@ class SQLiteStore:
         """(form, item_id) of items with a marked pair no judge called different."""
         with self._lock:
             return flagged_items(self._conn, suite)
+
+    def aggregate(
+        self, kind: str, where: AttemptFilter, excluded: frozenset[tuple[str, str]] = frozenset()
+    ) -> list[tuple[Any, ...]]:
+        """SQL aggregates over the chosen attempts (see store/reads.py): 'counts',
+        'majority', 'form_stats', 'conditions' or 'form_dates'. `excluded` drops
+        (form, item_id) items."""
+        clause, params = where.where()
+        queries = {
+            "counts": lambda: item_count_rows(self._conn, clause, params, excluded),
+            "majority": lambda: majority_rows(self._conn, clause, params, excluded),
+            "form_stats": lambda: form_stat_rows(self._conn, clause, params, excluded),
+            "conditions": lambda: model_condition_rows(self._conn, clause, params),
+            "form_dates": lambda: form_date_rows(self._conn, clause, params),
+        }
+        if kind not in queries:
+            raise ValueError(f"unknown aggregate {kind!r}")
+        with self._lock:
+            return queries[kind]()
 
     def holdings(self) -> pd.DataFrame:
         """What the store holds, one row per suite × task × prompt × condition: sampling,

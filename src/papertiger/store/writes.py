@@ -8,6 +8,7 @@ from typing import Any
 
 from papertiger.errors import StoreError
 from papertiger.schema import Attempt, Grade, Problem, text_hash
+from papertiger.store.migrations import LATEST_GRADE
 from papertiger.store.records import ATTEMPT_COLUMNS, attempt_row, grade_row, iso_utc, utc_now
 
 INSERT_ATTEMPT = (
@@ -15,7 +16,9 @@ INSERT_ATTEMPT = (
     f"VALUES ({', '.join('?' * len(ATTEMPT_COLUMNS))})"
 )
 UPDATE_ATTEMPT = (
-    f"UPDATE attempts SET {', '.join(f'{c} = ?' for c in ATTEMPT_COLUMNS)} WHERE key = ?"
+    f"UPDATE attempts SET {', '.join(f'{c} = ?' for c in ATTEMPT_COLUMNS)}, grade_id = NULL,"
+    " grade_score = NULL, grade_correct = NULL, grade_flags = NULL, grade_extracted = NULL"
+    " WHERE key = ?"
 )
 INSERT_ERROR = (
     "INSERT INTO attempt_errors (key, run_id, error, error_code, retries, latency_s, raw,"
@@ -73,7 +76,22 @@ def insert_grades(conn: sqlite3.Connection, grades: Sequence[tuple[str, Grade]])
         known = {r[0] for r in conn.execute(f"SELECT key FROM attempts WHERE key IN ({marks})", keys[:500])}
         missing = next((k for k in keys if k not in known), "?")
         raise StoreError(f"cannot store a grade for unknown attempt key {missing!r}") from exc
-    return conn.total_changes - before
+    added = conn.total_changes - before
+    if added:
+        _refresh_latest(conn, list(dict.fromkeys(r[0] for r in rows)))
+    return added
+
+
+def _refresh_latest(conn: sqlite3.Connection, keys: Sequence[str]) -> None:
+    """Copy each attempt's newest grade onto its row (what aggregations read)."""
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        conn.execute(
+            "UPDATE attempts SET (grade_id, grade_score, grade_correct, grade_flags,"
+            f" grade_extracted) = {LATEST_GRADE} WHERE key IN ({marks})",
+            chunk,
+        )
 
 
 def upsert_items(conn: sqlite3.Connection, suite: str, problems: Sequence[Problem]) -> int:
