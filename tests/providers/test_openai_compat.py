@@ -441,3 +441,27 @@ def test_stream_error_events_are_typed() -> None:
     with pytest.raises(RetryableError, match="without"):
         parser.finish()
     assert issubclass(RateLimited, RetryableError)
+
+
+# ---------------------------------------------------------------- timings measured right
+def test_ttft_counts_from_the_written_request_and_the_queue_carries_the_wait() -> None:
+    """More requests than the endpoint lets through at once: the wait is queue time, and
+    TTFT stays the server's own delay."""
+    delay = 0.15
+    with running_server(tokens=24, latency_ms=delay * 1000, chunk_interval_ms=2) as url:
+        requests = [make_request(url, key=f"b2:q{i}") for i in range(12)]
+        limits = {str(url): EndpointLimits(concurrency=3)}
+        out = asyncio.run(_complete(requests, limits=limits))
+    assert all(c.status == "ok" for c in out)
+    ttfts = sorted(c.ttft_s or 0 for c in out)
+    queues = sorted(c.queue_s or 0 for c in out)
+    assert all(abs(t - delay) < 0.02 for t in ttfts), ttfts  # within 20 ms of the server's delay
+    assert queues[-1] > 3 * delay * 0.8  # the last ones waited about three rounds
+    assert all(c.output_tokens_per_s is not None for c in out)  # streamed over several reads
+
+
+def test_no_tokens_per_second_when_the_stream_arrives_in_one_read() -> None:
+    with running_server(tokens=24) as url:  # no pause between events: one network read
+        c = complete(url)
+    assert c.status == "ok" and c.ttft_s is not None
+    assert c.output_tokens_per_s is None

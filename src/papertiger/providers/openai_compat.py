@@ -14,7 +14,6 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import partial
 from types import TracebackType
-from typing import Any
 
 import aiohttp
 from tenacity import (
@@ -26,14 +25,14 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from papertiger.errors import FatalProviderError, ProviderError, RateLimited, RetryableError
+from papertiger.errors import FatalProviderError, ProviderError, RetryableError
 from papertiger.providers.base import ProviderContext, register_provider
 from papertiger.providers.endpoints import Endpoint, endpoint_limits
+from papertiger.providers.exchange import Sent, ok_completion, read_reply, stamp_sent, status_error
 from papertiger.providers.failures import error_completion, redact_completion
 from papertiger.providers.limits import EndpointGate, EndpointLimits, Limits
-from papertiger.providers.replies import Reply, parse_json_reply
+from papertiger.providers.replies import Reply
 from papertiger.providers.retry import RetryPolicy, retry_after_seconds
-from papertiger.providers.sse import StreamParser
 from papertiger.schema import ChatRequest, Completion, ModelSpec
 
 __all__ = [
@@ -52,7 +51,6 @@ KEY_HEADER = "X-Papertiger-Key"
 RetryHook = Callable[[ChatRequest, ProviderError, int], None]
 """Called before each retry sleep with the request, the error and the attempt that failed."""
 
-_ERROR_BODY_MAX = 64 * 1024
 
 
 def _api_key(endpoint: Endpoint) -> str | None:
@@ -75,91 +73,6 @@ def _headers(request: ChatRequest, secret: str | None) -> dict[str, str]:
     if request.key.isascii() and request.key.isprintable():
         headers[KEY_HEADER] = request.key
     return headers
-
-
-def _error_message(body: bytes) -> str:
-    """The server's error message if the body is OpenAI-shaped, else the body as text.
-
-    Never cut here: the provider redacts the key first, then cuts (a key across the cut
-    would otherwise survive redaction in part).
-    """
-    try:
-        obj = json.loads(body)
-        err = obj.get("error", obj) if isinstance(obj, dict) else obj
-        message = err.get("message", err) if isinstance(err, dict) else err
-        return str(message)
-    except ValueError:
-        return body.decode("utf-8", "replace")
-
-
-async def _status_error(resp: aiohttp.ClientResponse) -> ProviderError:
-    """Type a non-2xx reply: 429 → RateLimited, 408/409/5xx → retryable, other → fatal."""
-    status = resp.status
-    body = await resp.content.read(_ERROR_BODY_MAX)
-    text = f"HTTP {status}: {_error_message(body)}"
-    if status == 429:
-        return RateLimited(text, retry_after=retry_after_seconds(resp.headers.get("Retry-After")))
-    if status in (408, 409) or status >= 500:
-        retry_after = retry_after_seconds(resp.headers.get("Retry-After"))
-        return RetryableError(text, status=status, retry_after=retry_after)
-    return FatalProviderError(text, status=status)
-
-
-async def _read_reply(resp: aiohttp.ClientResponse, request: ChatRequest) -> Reply:
-    """Stream SSE by network reads; a server that answered with plain JSON is fine too."""
-    clock = time.perf_counter
-    parser = StreamParser(request.kind)
-    if not resp.headers.get("Content-Type", "").startswith("text/event-stream"):
-        body = await resp.read()
-        if not body.lstrip().startswith(b"data:"):
-            return parse_json_reply(body, request.kind)
-        parser.feed(body, clock())
-        return parser.finish(clock())
-    # Read by network reads until the first token is stamped (time to first token), then
-    # take the rest in one read and parse it in one pass: far fewer wake-ups per reply.
-    while parser.first_token_at is None:
-        data = await resp.content.readany()
-        if not data:
-            return parser.finish(clock())
-        parser.feed(data, clock())
-    rest = await resp.content.read()
-    if rest:
-        parser.feed(rest, clock())
-    return parser.finish(clock())
-
-
-def _usage_int(usage: Mapping[str, Any], *path: str) -> int | None:
-    value: Any = usage
-    for name in path:
-        value = value.get(name) if isinstance(value, Mapping) else None
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _ok_completion(
-    request: ChatRequest, reply: Reply, started: float, ended: float, retries: int
-) -> Completion:
-    """Timings: TTFT from the attempt's start, tokens/s over the span after the first token."""
-    usage = reply.usage if isinstance(reply.usage, Mapping) else {}
-    out_tokens = _usage_int(usage, "completion_tokens")
-    first = reply.first_token_at
-    tps = None
-    if out_tokens and first is not None and ended > first:
-        tps = out_tokens / (ended - first)
-    return Completion(
-        key=request.key,
-        status="ok",
-        text=reply.text,
-        reasoning=reply.reasoning,
-        finish_reason=reply.finish_reason,
-        prompt_tokens=_usage_int(usage, "prompt_tokens"),
-        completion_tokens=out_tokens,
-        reasoning_tokens=_usage_int(usage, "completion_tokens_details", "reasoning_tokens"),
-        latency_s=ended - started,
-        ttft_s=None if first is None else first - started,
-        output_tokens_per_s=tps,
-        retries=retries,
-        raw=reply.raw,
-    )
 
 
 class OpenAICompatProvider:
@@ -249,6 +162,7 @@ class OpenAICompatProvider:
             return error_completion(request, exc, 0, secret)
 
     async def _complete(self, request: ChatRequest) -> Completion:
+        scheduled = time.perf_counter()
         endpoint = self.endpoints.get(request.model)
         try:
             if endpoint is None:
@@ -266,8 +180,8 @@ class OpenAICompatProvider:
         except FatalProviderError as exc:
             return error_completion(request, exc, 0, secret)
         except RetryableError as exc:
-            return await self._retry(request, send, exc, secret)
-        return redact_completion(_ok_completion(request, reply, started, ended, 0), secret)
+            return await self._retry(request, send, exc, secret, scheduled)
+        return redact_completion(ok_completion(request, reply, started, ended, 0, scheduled), secret)
 
     async def _retry(
         self,
@@ -275,6 +189,7 @@ class OpenAICompatProvider:
         send: Callable[[], Awaitable[tuple[Reply, float, float]]],
         first: RetryableError,
         secret: str | None,
+        scheduled: float,
     ) -> Completion:
         """Attempts 2..n under tenacity; attempt 1 is replayed so waits, hooks and stops count it."""
         attempts = 0
@@ -287,7 +202,9 @@ class OpenAICompatProvider:
                     reply, started, ended = await send()
         except ProviderError as exc:
             return error_completion(request, exc, attempts - 1, secret)
-        return redact_completion(_ok_completion(request, reply, started, ended, attempts - 1), secret)
+        return redact_completion(
+            ok_completion(request, reply, started, ended, attempts - 1, scheduled), secret
+        )
 
     async def _attempt(
         self,
@@ -302,12 +219,14 @@ class OpenAICompatProvider:
         timeout = self._timeout(endpoint.timeout_s)
         try:
             async with self.limits.gate(endpoint.base_url):
-                started = time.perf_counter()
-                async with session.post(url, data=payload, headers=headers, timeout=timeout) as resp:
+                sent = Sent(time.perf_counter())
+                async with session.post(
+                    url, data=payload, headers=headers, timeout=timeout, trace_request_ctx=sent
+                ) as resp:
                     if not 200 <= resp.status < 300:
-                        raise await _status_error(resp)
-                    reply = await _read_reply(resp, request)
-                return reply, started, time.perf_counter()
+                        raise await status_error(resp)
+                    reply = await read_reply(resp, request)
+                return reply, sent.at, time.perf_counter()
         except TimeoutError as exc:
             raise RetryableError(
                 f"timed out (timeout_s={endpoint.timeout_s:g})", code="timeout"
@@ -322,7 +241,9 @@ class OpenAICompatProvider:
     def _open(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=0, limit_per_host=0)
-            self._session = aiohttp.ClientSession(connector=connector)
+            tracing = aiohttp.TraceConfig()
+            tracing.on_request_chunk_sent.append(stamp_sent)
+            self._session = aiohttp.ClientSession(connector=connector, trace_configs=[tracing])
         return self._session
 
     def _timeout(self, total: float) -> aiohttp.ClientTimeout:

@@ -26,6 +26,7 @@ class Reply:
     usage: dict[str, Any]
     raw: str
     first_token_at: float | None = None
+    streamed: bool = False  # the stream spanned several network reads after its first token
 
 
 def error_from_payload(err: Any) -> ProviderError:
