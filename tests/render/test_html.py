@@ -90,8 +90,9 @@ def test_every_model_and_the_group_rows_are_in_the_table(html: str, report: Repo
 def test_table_has_ci_columns_only_when_present(
     html: str, make_report: Any, essay: Any
 ) -> None:
-    assert "% fall CI" in html and "pp fall CI" in html and "logit fall CI" not in html
-    assert "fall CI" not in render_html(make_report(essay, ci=False))
+    # intervals sit under each fall in its own cell, labelled by what they answer
+    assert html.count('<span class="ci">') == 2 * 19 and "other items" in html
+    assert '<span class="ci">' not in render_html(make_report(essay, ci=False))
 
 
 def test_table_says_whether_the_later_form_is_fresh(html: str) -> None:
@@ -116,8 +117,17 @@ def test_comparison_labels_every_test(html: str, report: Report) -> None:
     assert not isinstance(comparison, Skipped)
     verse = report.section.multiverse
     assert not isinstance(verse, Skipped)
-    grid_cells = len(verse.rows) * 2 * len(verse.tests)  # two-sided and one-sided per test
-    assert html.count('class="num p"') == len(comparison.tests) + 1 + grid_cells
+    grid_cells = len(verse.rows) * len(verse.tests)  # one cell per test: "2-sided / 1-sided"
+    cells = html.count('class="num p"') + html.count('class="num p sig"')
+    assert cells == len(comparison.tests) + 1 + grid_cells
+    # emphasis only where it means something: p below alpha
+    sig_tests = sum(t.p_value < 0.05 for t in comparison.tests)
+    sig_ancova = int(comparison.ancova is not None and comparison.ancova.p_value < 0.05)
+    sig_grid = sum(
+        any(r.p.get((t, side), 1.0) < 0.05 for side in ("two-sided", "less"))
+        for r in verse.rows for t in verse.tests
+    )
+    assert html.count('class="num p sig"') == sig_tests + sig_ancova + sig_grid
 
 
 def test_multiverse_and_notes(html: str, report: Report) -> None:

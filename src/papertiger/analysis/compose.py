@@ -202,7 +202,15 @@ def _condition(selected: SelectedAttempts, counts: ItemCounts) -> dict[str, Any]
         "sampling": sampling,
         "seed_base": sorted({int(s) for s in first["seed_base"].dropna()}),
         "samples": int(counts.trials.max()) if counts.trials.size else 0,
+        "graders": [f"{g} {v}" for g, v, _ in _graders(selected)],
     }
+
+
+def _graders(selected: SelectedAttempts) -> list[tuple[Any, ...]]:
+    try:
+        return selected.aggregate("graders")
+    except LookupError:  # a named grader: that one
+        return [(selected.grader, "", 0)]
 
 
 def attempts_table(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import sys
@@ -139,6 +140,7 @@ def report(  # noqa: PLR0913 - a CLI command mirrors its flags
         transcripts=transcripts,
     )
     result = build_report(source, options)  # type: ignore[arg-type]
+    result = dataclasses.replace(result, provenance=_provenance())
     if html is not None:  # files first: they must not depend on stdout staying open
         from papertiger.render.html import write_html
 
@@ -165,6 +167,23 @@ def _emit(result: object, output: Format) -> None:
 
     write = {Format.md: text.to_markdown, Format.csv: text.to_csv, Format.json: text.to_json}
     sys.stdout.write(write[output](result))
+
+
+def _provenance() -> dict[str, str]:
+    """Version, date and command line, for the report's header (HTML, Markdown, JSON)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        installed = version("papertiger")
+    except PackageNotFoundError:  # pragma: no cover - a source tree without metadata
+        installed = "unknown"
+    import shlex
+
+    return {
+        "version": installed,
+        "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": "papertiger " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+    }
 
 
 def _console() -> Console:

@@ -7,6 +7,7 @@ network loads as a second line of defence.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,7 @@ from papertiger.render.figures import (
 from papertiger.render.format import DASH, interval, number, p_value, sidedness, signed, value
 
 SIDES = ("two-sided", "less")
+ALPHA = 0.05  # p-values below it are emphasised, and only those
 
 TEMPLATE = "report.html.j2"
 DIGITS = {"pp": 1, "pct": 1, "logit": 2}
@@ -68,7 +70,8 @@ class Row:
 
 
 def model_columns(section: ShrinkageSection) -> list[Column]:
-    """Columns of the per-model table; CI columns only where some row has an interval."""
+    """Columns of the per-model table. A fall's intervals sit under its value in the same
+    cell (re-run: fixed forms; other items: super-population), so the table stays narrow."""
     columns = [
         Column("Model", ("model",), "text"),
         Column(section.group_by.capitalize(), ("group",), "text"),
@@ -76,41 +79,35 @@ def model_columns(section: ShrinkageSection) -> list[Column]:
         Column(str(section.fresh_label), ("fresh",)),
     ]
     for metric in ORDER:
-        columns.append(
-            Column(
-                METRIC_LABELS[metric],
-                (METRIC_COLUMNS[metric],),
-                "signed",
-                DIGITS[metric],
-                primary=metric == section.metric,
-            )
-        )
-    kinds = (("_fixed", "re-run", "pp_ci_fixed", "pct_ci_fixed"), ("", "other items", "pp_ci", "pct_ci"))
-    for suffix, label, pp_attr, pct_attr in kinds:
-        for metric, attr in (("pp", pp_attr), ("pct", pct_attr)):
-            if any(getattr(m, attr) for m in section.models):
-                column = METRIC_COLUMNS[metric]
-                columns.append(Column(
-                    f"{METRIC_LABELS[metric]} CI ({label})",
-                    (f"{column}{suffix}_low", f"{column}{suffix}_high"), "ci", DIGITS[metric],
-                ))
+        column = METRIC_COLUMNS[metric]
+        keys: tuple[str, ...] = (column,)
+        if metric in ("pp", "pct"):
+            keys += tuple(f"{column}{k}_{e}" for k in ("_fixed", "") for e in ("low", "high"))
+        columns.append(Column(METRIC_LABELS[metric], keys, "fall", DIGITS[metric],
+                              primary=metric == section.metric))
     if any(m.verdict for m in section.models):
         columns.append(Column("Verdict (re-run)", ("verdict",), "text"))
     columns.append(Column(f"{section.fresh_label} fresh?", ("freshness_label",), "text"))
     return columns
 
 
+def _missing(value: Any) -> bool:
+    return value is None or (not isinstance(value, str) and pd.isna(value))
+
+
 def _cell(row: pd.Series, column: Column) -> str:
     values = [row.get(key) for key in column.keys]
     if column.kind == "text":
-        value = values[0]
-        return (
-            "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
-        )
-    if column.kind == "ci":
-        if any(v is None or pd.isna(v) for v in values):
-            return ""
-        return f"[{signed(values[0], column.digits)}, {signed(values[1], column.digits)}]"
+        return "" if _missing(values[0]) else str(values[0])
+    if column.kind == "fall":
+        main = signed(values[0], column.digits)
+        extra = []
+        pairs = (values[1:3], values[3:5]) if len(values) == 5 else ()
+        for (low, high), label in zip(pairs, ("re-run", "other items"), strict=False):
+            if not (_missing(low) or _missing(high)):
+                extra.append(Markup('<span class="ci">[{}, {}] {}</span>').format(
+                    signed(low, column.digits), signed(high, column.digits), label))
+        return Markup("{}{}").format(main, Markup("").join(extra)) if extra else main
     if column.kind == "signed":
         return signed(values[0], column.digits)
     return number(values[0], column.digits)
@@ -121,7 +118,7 @@ def _mean_row(g: GroupRow, columns: list[Column], kind: str, label: str, group: 
                         "pct_fall": g.pct_fall, "logit_fall": g.logit_fall})
     cells = []
     for column in columns[2:]:
-        present = all(key in values.index for key in column.keys) and column.kind != "text"
+        present = column.keys[0] in values.index and column.kind != "text"
         cells.append(_cell(values, column) if present else "")
     return Row(kind, cells, group, f"{label} (n = {g.n})")
 
@@ -154,8 +151,9 @@ def model_rows(section: ShrinkageSection, columns: list[Column]) -> list[Row]:
     return rows
 
 
-def _test_row(test: TestResult, comparison: GroupComparison) -> dict[str, str]:
+def _test_row(test: TestResult, comparison: GroupComparison, alpha: float = ALPHA) -> dict[str, Any]:
     return {
+        "sig": test.p_value is not None and test.p_value < alpha,
         "name": test.name,
         "metric": METRIC_LABELS.get(test.metric, test.metric),
         "sided": sidedness(test.alternative, comparison.group_a, comparison.group_b),
@@ -233,38 +231,68 @@ SHORT_TESTS = {"Permutation (difference of means)": "Permutation", "Permutation 
 
 
 def multiverse_cells(verse: Multiverse | Skipped) -> dict[str, Any]:
-    """The multiverse grid formatted for the template: two p-value cells per test
-    (two-sided, one-sided), so the spread across choices is visible at a glance."""
+    """The multiverse grid for the template: one cell per test holding its two-sided and
+    one-sided p ('0.112 / 0.056'), emphasised where either is below α."""
     if isinstance(verse, Skipped):
         return {"skipped": verse.reason, "tests": [], "rows": []}
-    rows = [
-        {
+    rows = []
+    for r in verse.rows:
+        cells = []
+        for t in verse.tests:
+            ps = [r.p.get((t, side)) for side in SIDES]
+            text = " / ".join(p_value(p) for p in ps) if any(p is not None for p in ps) else ""
+            cells.append({"text": text, "sig": any(p is not None and p < ALPHA for p in ps)})
+        rows.append({
             "metric": METRIC_LABELS.get(r.metric, r.metric),
             "subset": r.subset,
             "n": f"{r.n_a} / {r.n_b}",
             "difference": signed(r.difference, DIGITS.get(r.metric, 2)),
-            "cells": [
-                p_value(r.p[(t, side)]) if (t, side) in r.p else ""
-                for t in verse.tests
-                for side in SIDES
-            ],
+            "cells": cells,
             "note": "too few models" if r.too_few else "",
-        }
-        for r in verse.rows
-    ]
+        })
     return {"skipped": None, "tests": [SHORT_TESTS.get(t, t) for t in verse.tests], "rows": rows}
 
 
+METRIC_HEADERS = {
+    "model": "Model", "form": "Form", "items": "Items", "attempts": "Attempts",
+    "errors": "Failed requests", "samples": "Samples per item (k)", "avg_at_k": "avg@k (%)",
+    "avg_low": "95% CI low", "avg_high": "95% CI high", "truncated": "Truncated",
+    "mean_completion_tokens": "Mean output tokens", "flag_fallback": "Fallback answers",
+    "flag_grader_error": "Checker errors", "flag_grader_timeout": "Checker timeouts",
+}
+
+
+def _metric_header(name: str) -> str:
+    if name.startswith(("pass@", "maj@")):
+        return f"{name} (%)"
+    return METRIC_HEADERS.get(name, name.replace("_", " "))
+
+
 def metrics_table(metrics: MetricsTable | Skipped) -> dict[str, Any]:
-    """The item-level metrics (avg@k, pass@k, ...) as headers and formatted rows."""
+    """The item-level metrics (avg@k, pass@k, ...) with readable headers and numbers."""
     if isinstance(metrics, Skipped):
         return {"skipped": metrics.reason, "headers": [], "rows": []}
     frame = metrics.to_frame()
     if frame.empty:
         return {"skipped": "no attempts", "headers": [], "rows": []}
-    numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
-    rows = [[value(v) for v in row] for row in frame.itertuples(index=False)]
-    return {"skipped": None, "headers": list(zip(map(str, frame.columns), numeric, strict=True)), "rows": rows}
+    frame = frame.drop(columns=[c for c in ("avg_low", "avg_high") if c in frame.columns])
+    passes = [c for c in frame.columns if str(c).startswith("pass@")]
+    dull = [c for c in frame.columns if str(c).startswith("flag_") and not frame[c].fillna(0).any()]
+    frame = frame.drop(columns=[*passes[1:-1], *dull])  # the whole curve: the elicitation section
+    ci = [interval_text(r) for r in metrics.rows]
+    frame.insert(list(frame.columns).index("avg_at_k") + 1, "avg_ci", ci)
+    numeric = [pd.api.types.is_numeric_dtype(frame[c]) or c == "avg_ci" for c in frame.columns]
+    rows = [[value(v) if c != "avg_ci" else v for c, v in zip(frame.columns, row, strict=True)]
+            for row in frame.itertuples(index=False)]
+    headers = ["95% CI (items)" if c == "avg_ci" else _metric_header(str(c)) for c in frame.columns]
+    return {"skipped": None, "headers": list(zip(headers, numeric, strict=True)), "rows": rows}
+
+
+def interval_text(row: Any) -> str:
+    avg = row.avg
+    if avg is None or pd.isna(avg.low):
+        return DASH
+    return f"[{number(avg.low)}, {number(avg.high)}]"
 
 
 def section_context(section: ShrinkageSection | Skipped, index: int) -> dict[str, Any]:
@@ -274,7 +302,9 @@ def section_context(section: ShrinkageSection | Skipped, index: int) -> dict[str
     columns = model_columns(section)
     colours = group_colors(section)
     comparison = section.comparison
-    pair = (comparison.group_a, comparison.group_b) if isinstance(comparison, GroupComparison) else ("A", "B")
+    names = section.group_names
+    pair = ((comparison.group_a, comparison.group_b) if isinstance(comparison, GroupComparison)
+            else (names[0] if names else "", names[1] if len(names) > 1 else ""))
     return {
         "skipped": None,
         "index": index,
@@ -287,21 +317,30 @@ def section_context(section: ShrinkageSection | Skipped, index: int) -> dict[str
         "comparison": comparison_context(comparison),
         "multiverse": multiverse_cells(section.multiverse),
         "pair": pair,
-        "figures": [
-            (
-                Markup(figure_svg(scatter_old_fresh(section))),  # noqa: S704 - matplotlib escapes SVG text
-                f"{section.old_label} score against {section.fresh_label} score, one point per model. "
-                "Points below the dashed y = x line fell on the later form.",
-            ),
-            (
-                Markup(figure_svg(fall_bars(section))),  # noqa: S704
-                f"% fall per model ({section.fresh_label} vs {section.old_label}; negative = drop), "
-                f"sorted; dashed lines are {section.group_by} means.",
-            ),
-        ],
+        "figures": _figures(section),
         "notes": list(section.notes),
         "without_flagged": _without_flagged(section),
     }
+
+
+def _figures(section: ShrinkageSection) -> list[tuple[Markup | None, str]]:
+    """Both figures, or for each one without data the reason instead of an empty axis."""
+    if not section.models:
+        return [(None, "No figures: no model has scores on both forms.")]
+    out: list[tuple[Markup | None, str]] = [(
+        Markup(figure_svg(scatter_old_fresh(section))),  # noqa: S704 - matplotlib escapes SVG text
+        f"{section.old_label} score against {section.fresh_label} score, one point per model. "
+        "Points below the dashed y = x line fell on the later form.",
+    )]
+    if any(math.isfinite(m.pct_fall) for m in section.models):
+        out.append((
+            Markup(figure_svg(fall_bars(section))),  # noqa: S704
+            f"% fall per model ({section.fresh_label} vs {section.old_label}; negative = drop), "
+            f"sorted; dashed lines are {section.group_by} means.",
+        ))
+    else:
+        out.append((None, "No % fall figure: every model scored 0 on the earlier form, so % fall is undefined."))
+    return out
 
 
 def _without_flagged(section: ShrinkageSection) -> dict[str, Any] | None:
@@ -331,6 +370,7 @@ def context(report: Report) -> dict[str, Any]:
     extras = [renderer_for(x).html(x) for x in report.extras]
     return {
         "report": report,
+        "provenance": provenance_rows(report),
         "sections": sections,
         "palette": list(palette.items()),
         "metrics": metrics_table(report.metrics),
@@ -339,6 +379,25 @@ def context(report: Report) -> dict[str, Any]:
         "extras": extras,
         "notes": list(report.notes),
     }
+
+
+def provenance_rows(report: Report) -> list[tuple[str, str]]:
+    """What produced the report, for its header: version, date, command, and for a store
+    the suite and forms, prompt, samples, sampling and grader."""
+    p, c = dict(report.provenance), dict(report.condition)
+    rows = [("papertiger", str(p["version"])) if p.get("version") else None,
+            ("Generated", str(p["generated"])) if p.get("generated") else None,
+            ("Command", str(p["command"])) if p.get("command") else None]
+    if c:
+        forms = " → ".join(f"{f['name']} ({f['released'] or 'date unknown'})" for f in c.get("forms", []))
+        rows += [
+            ("Suite and forms", f"{c.get('suite')}: {forms}"),
+            ("Prompt", ", ".join(c.get("prompts", []))),
+            ("Samples per item", str(c.get("samples"))),
+            ("Sampling", "; ".join(f"{k}: {json.dumps(v, sort_keys=True)}" for k, v in c.get("sampling", {}).items())),
+            ("Grader", ", ".join(c.get("graders", [])) or DASH),
+        ]
+    return [r for r in rows if r is not None]
 
 
 def environment() -> Environment:

@@ -198,6 +198,7 @@ def to_markdown(report: Report) -> str:
     """A Markdown report: condition, metrics, then per pair of forms the per-model table,
     the group comparison, tests, multiverse and notes."""
     parts = [f"# {_md_escape(report.title)}", "", f"Source: {_md_escape(report.source)}", ""]
+    parts += _md_provenance(report)
     if isinstance(report.metrics, MetricsTable) and report.metrics.rows:
         metrics = report.metrics.to_frame()
         mrows = [[_fmt(v) for v in r] for r in metrics.itertuples(index=False)]
@@ -212,6 +213,22 @@ def to_markdown(report: Report) -> str:
     if report.notes:
         parts += ["## Notes", ""] + [f"- {_md_escape(n)}" for n in report.notes] + [""]
     return "\n".join(parts)
+
+
+def _md_provenance(report: Report) -> list[str]:
+    """What produced the report: version, date, command; suite, forms, prompt, sampling, grader."""
+    p, c = dict(report.provenance), dict(report.condition)
+    lines = []
+    if p:
+        lines.append(f"Produced by papertiger {p.get('version', '')} on {p.get('generated', '')}: "
+                     f"`{p.get('command', '')}`")
+    if c:
+        forms = " → ".join(f"{f['name']} ({f['released'] or 'date unknown'})" for f in c.get("forms", []))
+        lines += [f"Suite {c.get('suite')}: {forms}; prompt {', '.join(c.get('prompts', []))}; "
+                  f"{c.get('samples')} samples per item; grader {', '.join(c.get('graders', []))}",
+                  "Sampling: " + "; ".join(f"{k} {json.dumps(v, sort_keys=True)}"
+                                          for k, v in c.get("sampling", {}).items())]
+    return [*(f"{_md_escape(x)}  " for x in lines), ""] if lines else []
 
 
 def _md_comparison(comp: GroupComparison | Skipped) -> list[str]:

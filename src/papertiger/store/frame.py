@@ -47,6 +47,7 @@ class AttemptFilter:
     tasks: Sequence[str] = ()
     prompt_hashes: Sequence[str] = ()
     status: str | None = None
+    max_sample: int | None = None  # only samples with index below this
 
     def where(self, alias: str = "a") -> tuple[str, list[Any]]:
         """SQL condition and parameters for these filters ('1' when none is set)."""
@@ -66,6 +67,9 @@ class AttemptFilter:
         if self.status is not None:
             clauses.append(f"{alias}.status = ?")
             params.append(self.status)
+        if self.max_sample is not None:
+            clauses.append(f"{alias}.sample_index < ?")
+            params.append(self.max_sample)
         return (" AND ".join(clauses) or "1"), params
 
 

@@ -101,3 +101,12 @@ def form_date_rows(conn: sqlite3.Connection, clause: str, params: list[Any]) -> 
         f"SELECT a.form, MAX(a.form_released) FROM attempts a WHERE {clause} GROUP BY a.form",
         params,
     ).fetchall()
+
+
+def grader_rows(conn: sqlite3.Connection, clause: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """(grader, version, attempts) of the latest grades of the chosen attempts."""
+    return conn.execute(
+        "SELECT g.grader, g.version, COUNT(*) FROM attempts a JOIN grades g ON g.id = a.grade_id"
+        f" WHERE {clause} GROUP BY g.grader, g.version",
+        params,
+    ).fetchall()

@@ -35,6 +35,7 @@ from papertiger.store.opening import sqlite_error
 from papertiger.store.reads import (
     form_date_rows,
     form_stat_rows,
+    grader_rows,
     holdings_frame,
     item_count_rows,
     majority_rows,
@@ -332,7 +333,7 @@ class SQLiteStore:
         self, kind: str, where: AttemptFilter, excluded: frozenset[tuple[str, str]] = frozenset()
     ) -> list[tuple[Any, ...]]:
         """SQL aggregates over the chosen attempts (see store/reads.py): 'counts',
-        'majority', 'form_stats', 'conditions' or 'form_dates'. `excluded` drops
+        'majority', 'form_stats', 'conditions', 'form_dates' or 'graders'. `excluded` drops
         (form, item_id) items."""
         clause, params = where.where()
         queries = {
@@ -341,6 +342,7 @@ class SQLiteStore:
             "form_stats": lambda: form_stat_rows(self._conn, clause, params, excluded),
             "conditions": lambda: model_condition_rows(self._conn, clause, params),
             "form_dates": lambda: form_date_rows(self._conn, clause, params),
+            "graders": lambda: grader_rows(self._conn, clause, params),
         }
         if kind not in queries:
             raise ValueError(f"unknown aggregate {kind!r}")
