@@ -18,6 +18,8 @@ matching `rules` entry, else a `fail_rate` draw. Names: "429" (with Retry-After)
 "malformed" (200 with broken JSON), "cut" (SSE closed halfway), "truncate" (SSE ends
 cleanly halfway, no [DONE]). Control over HTTP: GET /_log, GET /_stats, POST /_faults
 ({"faults": [...], "rules": [...], "fail_rate": x}), POST /_reset.
+A "memorising" model (`memorised`, `memorise_models`) and a chat-only server (`chat_only`)
+for the memorisation probe: see `memorising.py`.
 """
 
 from __future__ import annotations
@@ -40,12 +42,14 @@ from typing import Any
 from aiohttp import web
 
 try:  # run as a script (the benchmark) or imported by path from the tests
+    from memorising import memorised_reply
     from odd_replies import ODD_FAULTS, odd_reply
 except ImportError:  # pragma: no cover
     import sys as _sys
     from pathlib import Path as _Path
 
     _sys.path.insert(0, str(_Path(__file__).resolve().parent))
+    from memorising import memorised_reply
     from odd_replies import ODD_FAULTS, odd_reply
 
 CREATED = int(time.time())
@@ -104,6 +108,9 @@ class ServerOptions:
     fail_faults: tuple[str, ...] = ("429", "500", "503")
     served_models: tuple[str, ...] = ()  # what GET /v1/models lists (empty: any id is served)
     require_key: str | None = None  # answer 401 unless "Authorization: Bearer <this>"
+    memorised: dict[str, str] = field(default_factory=dict)  # text → tail (memorising.py)
+    memorise_models: tuple[str, ...] = ()  # model ids that recall `memorised` texts
+    chat_only: bool = False  # /v1/completions answers 404
 
 
 def _rules(rules: list[Any]) -> list[FaultRule]:
@@ -384,6 +391,9 @@ class Handlers:
             if o.echo_auth:
                 message += f" (got {request.headers.get('Authorization')})"
             return _error_response(int(fault), message, o)
+        memorised = await memorised_reply(request, body, prompt, chat, o)
+        if memorised is not None:
+            return memorised
         if o.latency_ms > 0:
             await asyncio.sleep(o.latency_ms / 1000)
         plan = self.replier.plan(body, prompt, chat)

@@ -200,6 +200,10 @@ def _conditions_per_model(rows: list[tuple[Any, ...]], holdings: pd.DataFrame) -
     return {m: c[0] for m, c in per_model.items()}
 
 
+class NoSolveAttempts(ConfigError):
+    """The store holds no `solve` attempts (perhaps only probe attempts)."""
+
+
 def select_attempts(source: AttemptSource) -> SelectedAttempts:
     """The attempts to analyse, or `ConditionChoice` saying what the user must pick."""
     with _open(source.db) as store:
@@ -207,7 +211,7 @@ def select_attempts(source: AttemptSource) -> SelectedAttempts:
         runs = store.runs_frame()
         solve = holdings[holdings["task"] == "solve"]
         if solve.empty:
-            raise ConfigError(f"{source.db}: no attempts stored yet (run `papertiger run` first)")
+            raise NoSolveAttempts(f"{source.db}: no attempts stored yet (run `papertiger run` first)")
         conditions: list[str] | None = None
         if source.run is not None:
             specs = [(r, s) for r, s in _runs_specs(runs) if r.startswith(source.run)]
@@ -236,6 +240,10 @@ def select_attempts(source: AttemptSource) -> SelectedAttempts:
         per_model = _conditions_per_model(store.aggregate("conditions", where), holdings)
         dates = dict(store.aggregate("form_dates", where))
         stats = store.aggregate("form_stats", where)
+        imported = any(str(x) != "papertiger" for cell in solve["sources"].dropna()
+                       for x in str(cell).split(","))
+        grades = (store.attempts_frame(latest_grader=False, where=where, columns=("key",))
+                  if imported else None)
     return SelectedAttempts(
         db=Path(source.db),
         where=where,
@@ -244,7 +252,7 @@ def select_attempts(source: AttemptSource) -> SelectedAttempts:
         forms=_forms(dates, runs),
         holdings=holdings,
         conditions=per_model,
-        notes=_flag_notes(stats),
+        notes=_flag_notes(stats) + (disagreement_notes(grades) if grades is not None else ()),
         source=str(source.db),
         flagged=flagged,
         grader=source.grader,
@@ -294,3 +302,29 @@ def _flag_notes(stats: list[tuple[Any, ...]]) -> tuple[str, ...]:
     if totals["truncated"]:
         notes.append(f"{totals['truncated']} replies hit the token limit (truncated)")
     return tuple(notes)
+
+
+def grade_disagreements(grades: pd.DataFrame) -> dict[str, tuple[int, int]]:
+    """Per imported tool: (attempts whose own verdict differs from papertiger's, attempts
+    graded by both). `grades` has one row per (attempt, grade), newest first per attempt.
+    The tool's verdict is its `source:<tool>` grade; papertiger's the newest other one."""
+    graded = grades[grades["grader"].notna()]
+    if graded.empty:
+        return {}
+    names = graded["grader"].astype(str)
+    theirs = graded[names.str.fullmatch(r"source:[^:]+")].drop_duplicates("key")
+    ours = graded[~names.str.startswith("source:")].drop_duplicates("key")
+    both = theirs.merge(ours, on="key", suffixes=("_source", ""))
+    if both.empty:
+        return {}
+    differ = both["correct_source"].astype(bool) != both["correct"].astype(bool)
+    return {str(name).removeprefix("source:"): (int(part.sum()), len(part))
+            for name, part in differ.groupby(both["grader_source"])}
+
+
+def disagreement_notes(grades: pd.DataFrame) -> tuple[str, ...]:
+    """One note per imported tool whose verdicts differ from papertiger's own."""
+    return tuple(
+        f"{n} of {total} imported attempts graded by {tool} and by papertiger disagree; "
+        "papertiger's grades are used (the tool's are in the store)"
+        for tool, (n, total) in sorted(grade_disagreements(grades).items()) if n)

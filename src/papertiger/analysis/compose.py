@@ -11,7 +11,12 @@ from typing import Any
 
 import pandas as pd
 
-from papertiger.analysis.attempts import AttemptSource, SelectedAttempts, select_attempts
+from papertiger.analysis.attempts import (
+    AttemptSource,
+    NoSolveAttempts,
+    SelectedAttempts,
+    select_attempts,
+)
 from papertiger.analysis.counts import ItemCounts
 from papertiger.analysis.freshness import as_date
 from papertiger.analysis.items import form_metrics, pair_table
@@ -37,7 +42,10 @@ def build_report(
     essay table) or for a store's attempts (`AttemptSource`)."""
     options = options or ReportOptions()
     if isinstance(source, AttemptSource):
-        selected = _flag_filter(select_attempts(source), options)
+        try:
+            selected = _flag_filter(select_attempts(source), options)
+        except NoSolveAttempts:
+            return _without_solve(source, options)
         counts = selected.counts()
         report = _from_attempts(selected, options, counts)
         inputs = SectionInput(options, report.shrinkage, selected=selected, counts=counts,
@@ -93,6 +101,24 @@ def _from_harnesses(tables: tuple[ScoreTable, ...], options: ReportOptions) -> R
         sections=tuple(sections),
         metrics=Skipped("item-level metrics", "published scores are aggregates"),
         extras=_extras(inputs),
+    )
+
+
+def _without_solve(source: AttemptSource, options: ReportOptions) -> Report:
+    """A store with no solve attempts: only the sections that read other tasks (the
+    memorisation probe); none of them applies -> the usual 'run first' error."""
+    extras = _extras(SectionInput(options, (), source=source))
+    if not extras:
+        select_attempts(source)  # raises the error that says what to run
+    reason = "the store holds no solve attempts (papertiger run); only the probe below"
+    return Report(
+        title=f"{source.suite or 'store'}: memorisation probe",
+        source=str(source.db),
+        group_by=options.group_by,
+        metric=options.metric,
+        sections=(Skipped("shrinkage", reason),),
+        metrics=Skipped("item-level metrics", reason),
+        extras=extras,
     )
 
 

@@ -40,6 +40,8 @@ def _root(
 
 from papertiger.cli import adoption as _adoption  # noqa: E402,F401
 from papertiger.cli import dedup as _dedup  # noqa: E402,F401
+from papertiger.cli import imports as _imports  # noqa: E402,F401
+from papertiger.cli import probe as _probe  # noqa: E402,F401
 from papertiger.cli import report as _report  # noqa: E402,F401  (registers the command)
 from papertiger.cli import run as _run  # noqa: E402,F401
 from papertiger.cli import serve as _serve  # noqa: E402,F401

@@ -84,7 +84,7 @@ def _forms(value: str | None) -> list[str] | None:
 
 @app.command("run")
 def run_command(  # noqa: PLR0913 - a CLI command mirrors its flags
-    models: Annotated[Path | None, typer.Option(help="Model catalogue (TOML, [[model]] tables); optional with --provider scripted.")] = None,
+    models: Annotated[Path | None, typer.Option(help="Model catalogue (TOML, \\[\\[model]] tables); optional with --provider scripted.")] = None,
     suite: Annotated[str, typer.Option(help="Built-in suite (aime, hmmt) or a name in --suites.")] = "aime",
     forms: Annotated[str | None, typer.Option(help="Run only these forms of the suite, e.g. aime2025,aime2026.")] = None,
     db: Annotated[Path, typer.Option(help="SQLite results store (created if missing).")] = Path("results.db"),

@@ -2,7 +2,7 @@
 
 `Spot` names where a record sits and raises the `InputError` for it. JSON Lines and
 pretty-printed JSON arrays are streamed with their line numbers; zstd is decompressed with
-pyarrow's codec (a core dependency) or, failing that, the optional `zstandard` package;
+pyarrow's codec (the `parquet` extra) or, failing that, the optional `zstandard` package;
 cells that a tool wrote as `str(python_object)` are parsed back without executing anything.
 """
 
@@ -180,9 +180,9 @@ class _ArrayStream:
 
 def zstd_decompress(data: bytes, spot: Spot) -> bytes:
     """Decompress zstd frames, with pyarrow's codec or the optional `zstandard` package."""
-    import pyarrow as pa
-
     if _arrow_has_zstd():
+        import pyarrow as pa
+
         try:
             stream = pa.CompressedInputStream(pa.BufferReader(data), "zstd")
             return bytes(stream.read())
@@ -199,8 +199,10 @@ def zstd_decompress(data: bytes, spot: Spot) -> bytes:
 
 
 def _arrow_has_zstd() -> bool:
-    import pyarrow as pa
-
+    try:
+        import pyarrow as pa
+    except ImportError:
+        return False
     return bool(pa.Codec.is_available("zstd"))
 
 

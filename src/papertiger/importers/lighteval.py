@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from papertiger.errors import require
 from papertiger.importers._io import Spot, as_text, parse_cell, verdict
 from papertiger.importers.records import ImportedSample
 
@@ -42,7 +43,7 @@ class _Context:
 
 def read_lighteval(path: Path) -> Iterator[ImportedSample]:
     """Records of one lighteval details file (either schema)."""
-    import pyarrow.parquet as pq
+    pq = require("pyarrow.parquet", "parquet", "reading lighteval details (Parquet)")
 
     spot = Spot(str(path))
     if not path.is_file():

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from papertiger.errors import require
 from papertiger.importers._io import (
     Spot,
     as_float,
@@ -225,7 +226,7 @@ def _answer(value: Any) -> str | None:
 
 
 def _parquet_rows(path: Path, spot: Spot) -> Iterator[tuple[int | None, int, dict[str, Any]]]:
-    import pyarrow.parquet as pq
+    pq = require("pyarrow.parquet", "parquet", "reading MathArena Parquet files")
 
     try:
         parquet = pq.ParquetFile(path)

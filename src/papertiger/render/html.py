@@ -22,8 +22,6 @@ from papertiger.analysis.results import (
     METRIC_LABELS,
     GroupComparison,
     GroupRow,
-    MetricsTable,
-    Multiverse,
     PowerResult,
     Report,
     ShrinkageSection,
@@ -38,13 +36,10 @@ from papertiger.render.figures import (
     model_frame,
     scatter_old_fresh,
 )
-from papertiger.render.format import DASH, interval, number, p_value, sidedness, signed, value
-
-SIDES = ("two-sided", "less")
-ALPHA = 0.05  # p-values below it are emphasised, and only those
+from papertiger.render.format import DASH, interval, number, p_value, sidedness, signed
+from papertiger.render.html_tables import ALPHA, DIGITS, metrics_table, multiverse_cells
 
 TEMPLATE = "report.html.j2"
-DIGITS = {"pp": 1, "pct": 1, "logit": 2}
 ORDER = ("pp", "pct", "logit")
 
 
@@ -225,74 +220,6 @@ def comparison_context(c: GroupComparison | Skipped) -> dict[str, Any]:
         "tests": tests,
         "notes": list(c.notes),
     }
-
-
-SHORT_TESTS = {"Permutation (difference of means)": "Permutation", "Permutation of lab means": "Lab permutation"}
-
-
-def multiverse_cells(verse: Multiverse | Skipped) -> dict[str, Any]:
-    """The multiverse grid for the template: one cell per test holding its two-sided and
-    one-sided p ('0.112 / 0.056'), emphasised where either is below α."""
-    if isinstance(verse, Skipped):
-        return {"skipped": verse.reason, "tests": [], "rows": []}
-    rows = []
-    for r in verse.rows:
-        cells = []
-        for t in verse.tests:
-            ps = [r.p.get((t, side)) for side in SIDES]
-            text = " / ".join(p_value(p) for p in ps) if any(p is not None for p in ps) else ""
-            cells.append({"text": text, "sig": any(p is not None and p < ALPHA for p in ps)})
-        rows.append({
-            "metric": METRIC_LABELS.get(r.metric, r.metric),
-            "subset": r.subset,
-            "n": f"{r.n_a} / {r.n_b}",
-            "difference": signed(r.difference, DIGITS.get(r.metric, 2)),
-            "cells": cells,
-            "note": "too few models" if r.too_few else "",
-        })
-    return {"skipped": None, "tests": [SHORT_TESTS.get(t, t) for t in verse.tests], "rows": rows}
-
-
-METRIC_HEADERS = {
-    "model": "Model", "form": "Form", "items": "Items", "attempts": "Attempts",
-    "errors": "Failed requests", "samples": "Samples per item (k)", "avg_at_k": "avg@k (%)",
-    "avg_low": "95% CI low", "avg_high": "95% CI high", "truncated": "Truncated",
-    "mean_completion_tokens": "Mean output tokens", "flag_fallback": "Fallback answers",
-    "flag_grader_error": "Checker errors", "flag_grader_timeout": "Checker timeouts",
-}
-
-
-def _metric_header(name: str) -> str:
-    if name.startswith(("pass@", "maj@")):
-        return f"{name} (%)"
-    return METRIC_HEADERS.get(name, name.replace("_", " "))
-
-
-def metrics_table(metrics: MetricsTable | Skipped) -> dict[str, Any]:
-    """The item-level metrics (avg@k, pass@k, ...) with readable headers and numbers."""
-    if isinstance(metrics, Skipped):
-        return {"skipped": metrics.reason, "headers": [], "rows": []}
-    frame = metrics.to_frame()
-    if frame.empty:
-        return {"skipped": "no attempts", "headers": [], "rows": []}
-    frame = frame.drop(columns=[c for c in ("avg_low", "avg_high") if c in frame.columns])
-    passes = [c for c in frame.columns if str(c).startswith("pass@")]
-    dull = [c for c in frame.columns if str(c).startswith("flag_") and not frame[c].fillna(0).any()]
-    frame = frame.drop(columns=[*passes[1:-1], *dull])  # the whole curve: the elicitation section
-    ci = [interval_text(r) for r in metrics.rows]
-    frame.insert(list(frame.columns).index("avg_at_k") + 1, "avg_ci", ci)
-    numeric = [pd.api.types.is_numeric_dtype(frame[c]) or c == "avg_ci" for c in frame.columns]
-    rows = [[value(v) if c != "avg_ci" else v for c, v in zip(frame.columns, row, strict=True)]
-            for row in frame.itertuples(index=False)]
-    headers = ["95% CI (items)" if c == "avg_ci" else _metric_header(str(c)) for c in frame.columns]
-    return {"skipped": None, "headers": list(zip(headers, numeric, strict=True)), "rows": rows}
-
-
-def interval_text(row: Any) -> str:
-    avg = row.avg
-    if avg is None or pd.isna(avg.low):
-        return DASH
-    return f"[{number(avg.low)}, {number(avg.high)}]"
 
 
 def section_context(section: ShrinkageSection | Skipped, index: int) -> dict[str, Any]:

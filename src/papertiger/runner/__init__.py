@@ -2,6 +2,8 @@
 
 from papertiger.runner.execute import RunSummary, execute
 from papertiger.runner.plan import ModelPlan, Plan, WorkItem, make_plan, work_items
+from papertiger.runner.probe import PROBE_RATIOS, ProbeSpec
+from papertiger.runner.probe_run import ProbeSummary, probe, probe_async
 from papertiger.runner.progress import ModelProgress, QuietObserver, RunObserver
 from papertiger.runner.regrade import RegradeSummary, regrade
 from papertiger.runner.run import (
@@ -16,10 +18,13 @@ from papertiger.runner.run import (
 from papertiger.runner.spec import RunSpec
 
 __all__ = [
+    "PROBE_RATIOS",
     "Interrupted",
     "ModelPlan",
     "ModelProgress",
     "Plan",
+    "ProbeSpec",
+    "ProbeSummary",
     "QuietObserver",
     "RegradeSummary",
     "RunObserver",
@@ -31,6 +36,8 @@ __all__ = [
     "make_plan",
     "make_provider",
     "plan_run",
+    "probe",
+    "probe_async",
     "regrade",
     "run",
     "run_async",

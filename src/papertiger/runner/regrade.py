@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from papertiger.grading import get_grader
-from papertiger.schema import Grade, Suite
+from papertiger.schema import RUN_SOURCE, Grade, Suite
 from papertiger.store import AttemptFilter, open_store
 
 
@@ -34,6 +34,8 @@ def regrade(db: Path, suite: Suite, grader_name: str | None = None) -> RegradeSu
         store.put_items(suite.name, suite.problems())
         where = AttemptFilter(suites=[suite.name], tasks=["solve"])
         for attempt in store.iter_attempts(status="ok", where=where):
+            if attempt.completion.text is None and attempt.identity.source != RUN_SOURCE:
+                continue  # an imported verdict without text: nothing to regrade
             answer = gold.get((attempt.identity.form, attempt.identity.item_id))
             if answer is None:
                 unknown += 1
