@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from papertiger.analysis import AttemptSource, ReportOptions, build_report
@@ -223,3 +224,25 @@ def test_to_frame_has_one_row_per_model_and_form(section: TokenomicsSection) -> 
     frame = section.to_frame()
     assert len(frame) == 3 * 2  # three models × (f1, all forms)
     assert {"cost_per_success", "cost_per_success_low", "completion_tokens_p90"} <= set(frame.columns)
+
+
+def test_the_narrow_usage_read_matches_the_per_attempt_frame(tmp_path: Path) -> None:
+    from papertiger.analysis.attempts import select_attempts
+    from papertiger.analysis.sections.elicitation import USAGE_COLUMNS
+
+    db = write_store(tmp_path / "u.db", MODELS, _rows())
+    selected = select_attempts(AttemptSource(db))
+    narrow = pd.DataFrame(selected.usage(), columns=list(USAGE_COLUMNS))
+    wide = selected.frame[list(USAGE_COLUMNS)]
+    key = ["model", "form", "item_id", "completion_tokens", "correct"]
+    narrow = narrow.assign(correct=narrow["correct"].astype(bool)).sort_values(key, ignore_index=True)
+    wide = wide.assign(correct=wide["correct"].astype(bool)).sort_values(key, ignore_index=True)
+    assert len(narrow) == len(wide) == len(_rows())
+    for column in USAGE_COLUMNS:
+        if column == "flags":
+            assert [("truncated" in str(v)) for v in narrow[column]] == \
+                [("truncated" in str(v)) for v in wide[column]]
+        else:
+            def plain(series: pd.Series) -> list[Any]:
+                return [None if pd.isna(v) else v for v in series.astype(object)]
+            assert plain(narrow[column]) == plain(wide[column]), column

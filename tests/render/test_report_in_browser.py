@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_html import assert_not_blank, browser, visit  # noqa: E402,F401  (fixture reused)
+from test_html import assert_not_blank, browser, visit  # noqa: E402,F401,F811  (fixture reused)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runner"))
 from runner_helpers import make_data_dir  # noqa: E402
@@ -56,7 +56,7 @@ def report_html(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize("width", [1280, 800])
-def test_nothing_is_clipped_at_common_widths(browser: Any, report_html: Path, width: int) -> None:
+def test_nothing_is_clipped_at_common_widths(browser: Any, report_html: Path, width: int) -> None:  # noqa: F811
     seen = visit(browser, report_html)
     page = seen.page
     page.set_viewport_size({"width": width, "height": 900})
@@ -68,7 +68,7 @@ def test_nothing_is_clipped_at_common_widths(browser: Any, report_html: Path, wi
     page.close()
 
 
-def test_model_output_is_inert_and_a_cell_opens(browser: Any, report_html: Path) -> None:
+def test_model_output_is_inert_and_a_cell_opens(browser: Any, report_html: Path) -> None:  # noqa: F811
     seen = visit(browser, report_html)
     page = seen.page
     assert page.evaluate("document.scripts.length") == 0

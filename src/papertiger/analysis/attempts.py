@@ -112,6 +112,10 @@ class SelectedAttempts:
                 return store.aggregate(kind, self.where, self.excluded)  # type: ignore[no-any-return]
         return self._cached(f"agg:{kind}", load)  # type: ignore[no-any-return]
 
+    def usage(self) -> list[tuple[Any, ...]]:
+        """Per attempt, usage, timing and grade columns only (cost and speed sections)."""
+        return self.aggregate("usage")
+
     def counts(self) -> ItemCounts:
         """Correct, trials and errors per model × item (see analysis/counts.py)."""
         def load() -> ItemCounts:

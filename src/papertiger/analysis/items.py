@@ -138,11 +138,15 @@ def _metrics_row(
     use = trials > 0
     k_min = int(trials[use].min()) if use.any() else 0
     avg, pass_at, maj = None, {}, None
-    if use.any():
+    if use.sum() >= 2:
         est = score_estimate(correct[use], trials[use], n_boot=1000, seed=seed)
         iv = est.super_population
         avg = Interval(100 * est.score, 100 * iv.low, 100 * iv.high,
                        method="items resampled (super-population)")
+    elif use.any():  # one item: a score, but no interval over items
+        score = 100 * float(correct[use].sum() / trials[use].sum())
+        avg = Interval(score, float("nan"), float("nan"), method="a single item: no interval")
+    if use.any():
         pass_at = {k: 100 * pass_at_k_items(trials[use].tolist(), correct[use].tolist(), k)
                    for k in _ks(k_min)}
         items = [counts.items[j][1] for j in idx[use]]

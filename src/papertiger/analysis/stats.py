@@ -72,9 +72,17 @@ def _t_test(a: ArrayLike, b: ArrayLike, alternative: str, metric: str, equal_var
     alt = check_alternative(alternative)
     if np.var(x) == 0.0 and np.var(y) == 0.0:
         raise ValueError("both groups are constant: a t test is undefined")
-    res = sps.ttest_ind(x, y, equal_var=equal_var, alternative=alt)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
+        res = sps.ttest_ind(x, y, equal_var=equal_var, alternative=alt)
     name = "Student t" if equal_var else "Welch t"
     method = "pooled variance" if equal_var else "Welch–Satterthwaite df"
+    lossy = [w for w in caught if "precision loss" in str(w.message).lower()]
+    for w in caught:
+        if w not in lossy:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if lossy:
+        method += "; values nearly identical, so p is numerically unreliable"
     return TestResult(name=name, metric=metric, alternative=alt, statistic=float(res.statistic),
                       p_value=float(res.pvalue), method=f"{method}, df = {float(res.df):.2f}",
                       n_a=x.size, n_b=y.size)

@@ -86,6 +86,22 @@ def form_stat_rows(
     ).fetchall()
 
 
+def usage_rows(
+    conn: sqlite3.Connection, clause: str, params: list[Any],
+    excluded: frozenset[tuple[str, str]] = frozenset(),
+) -> list[tuple[Any, ...]]:
+    """Per attempt, only the usage, timing and grade columns cost and speed read (in the
+    order of analysis.sections.elicitation.USAGE_COLUMNS): no text is read."""
+    clause, params = _where(clause, params, excluded)
+    return conn.execute(
+        "SELECT a.model, a.form, a.item_id, a.status, a.finish_reason, a.prompt_tokens,"
+        " a.completion_tokens, a.reasoning_tokens, a.cost_usd, a.latency_s, a.queue_s,"
+        " a.ttft_s, a.output_tokens_per_s, a.grade_correct, a.grade_flags"
+        f" FROM attempts a WHERE {clause}",
+        params,
+    ).fetchall()
+
+
 def model_condition_rows(conn: sqlite3.Connection, clause: str, params: list[Any]) -> list[tuple[Any, ...]]:
     """(model, condition, attempts) for the chosen attempts."""
     return conn.execute(

@@ -40,6 +40,7 @@ from papertiger.store.reads import (
     item_count_rows,
     majority_rows,
     model_condition_rows,
+    usage_rows,
 )
 from papertiger.store.records import (
     ATTEMPT_COLUMNS,
@@ -333,7 +334,7 @@ class SQLiteStore:
         self, kind: str, where: AttemptFilter, excluded: frozenset[tuple[str, str]] = frozenset()
     ) -> list[tuple[Any, ...]]:
         """SQL aggregates over the chosen attempts (see store/reads.py): 'counts',
-        'majority', 'form_stats', 'conditions', 'form_dates' or 'graders'. `excluded` drops
+        'majority', 'form_stats', 'conditions', 'form_dates', 'graders' or 'usage'. `excluded` drops
         (form, item_id) items."""
         clause, params = where.where()
         queries = {
@@ -343,6 +344,7 @@ class SQLiteStore:
             "conditions": lambda: model_condition_rows(self._conn, clause, params),
             "form_dates": lambda: form_date_rows(self._conn, clause, params),
             "graders": lambda: grader_rows(self._conn, clause, params),
+            "usage": lambda: usage_rows(self._conn, clause, params, excluded),
         }
         if kind not in queries:
             raise ValueError(f"unknown aggregate {kind!r}")
