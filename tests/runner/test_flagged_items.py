@@ -53,8 +53,14 @@ def test_flagged_items_show_and_can_be_left_out(tmp_path, data_dir, monkeypatch,
     assert wf is not None and len(wf["items"]) == 3
     assert wf["difference"] is not None and wf["difference_all"] is not None
     assert wf["difference"] != wf["difference_all"]
+    equating = next(x for x in json.loads(out)["extras"] if x["section"].startswith("Rasch equating"))
+    ewf = equating["without_flagged"]
+    assert ewf is not None and len(ewf["items"]) == 3
+    assert ewf["gamma"] is not None and ewf["gamma_all"] is not None
+    assert ewf["gamma"] != ewf["gamma_all"]
     code, out, _ = cli(monkeypatch, capsys, "report", "--db", str(db))
     assert "without 3 flagged near-duplicate items" in out
+    assert "γ without flagged items" in out
     code, out, err = cli(monkeypatch, capsys, "report", "--db", str(db), "--exclude-flagged",
                          "--format", "json")
     assert code == 0, err
@@ -63,3 +69,5 @@ def test_flagged_items_show_and_can_be_left_out(tmp_path, data_dir, monkeypatch,
     fresh = [m for m in data["metrics"] if m["form"] == "aime2025"]
     assert {m["items"] for m in fresh} == {27}  # three items left out of every section
     assert data["sections"][0]["without_flagged"] is None
+    equating = next(x for x in data["extras"] if x["section"].startswith("Rasch equating"))
+    assert equating["without_flagged"] is None  # nothing flagged is left to leave out

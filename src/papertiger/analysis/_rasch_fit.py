@@ -142,6 +142,8 @@ def make_design(correct: npt.ArrayLike, trials: npt.ArrayLike, form_of_item: npt
     fr = fr.astype(bool)
     n_forms = fr.shape[1]
     active_items = n.sum(0) > 0
+    if not active_items.any():
+        raise ValueError("no item has an attempt: nothing to fit")
     form_items = tuple(np.flatnonzero((forms == f) & active_items) for f in range(n_forms))
     attempted = np.stack([(n[:, idx] > 0).any(1) for idx in form_items], axis=1)
     old_sets = attempted & ~fr

@@ -17,6 +17,7 @@ from papertiger.analysis.attempts import (
     SelectedAttempts,
     select_attempts,
 )
+from papertiger.analysis.caveats import caveats
 from papertiger.analysis.counts import ItemCounts
 from papertiger.analysis.freshness import as_date
 from papertiger.analysis.items import form_metrics, pair_table
@@ -28,6 +29,7 @@ from papertiger.analysis.results import (
     WithoutFlagged,
 )
 from papertiger.analysis.sections.base import SectionInput, builders
+from papertiger.analysis.sections.harnesses import table_options
 from papertiger.analysis.shrinkage import ReportOptions, analyse
 from papertiger.errors import PapertigerError
 from papertiger.published import ScoreTable, load_scores
@@ -50,7 +52,7 @@ def build_report(
         report = _from_attempts(selected, options, counts)
         inputs = SectionInput(options, report.shrinkage, selected=selected, counts=counts,
                               source=source, holdings=selected.holdings)
-        return dataclasses.replace(report, extras=_extras(inputs))
+        return dataclasses.replace(report, extras=_extras(inputs), caveats=caveats(inputs))
     if isinstance(source, list | tuple) and source and all(isinstance(t, ScoreTable) for t in source):
         return _from_harnesses(tuple(source), options)  # type: ignore[arg-type]
     if isinstance(source, ScoreTable):
@@ -71,6 +73,7 @@ def build_report(
             "published scores are aggregates; pass@k, maj@k and per-form CIs need a store (--db)",
         ),
         extras=_extras(inputs),
+        caveats=caveats(inputs),
     )
 
 
@@ -83,7 +86,7 @@ def _from_harnesses(tables: tuple[ScoreTable, ...], options: ReportOptions) -> R
     for table in tables:
         label = table.harness or table.source
         try:
-            section = analyse(table, options)
+            section = analyse(table, table_options(table, options))
         except PapertigerError as exc:
             sections.append(Skipped(label, str(exc)))
             continue
@@ -101,6 +104,7 @@ def _from_harnesses(tables: tuple[ScoreTable, ...], options: ReportOptions) -> R
         sections=tuple(sections),
         metrics=Skipped("item-level metrics", "published scores are aggregates"),
         extras=_extras(inputs),
+        caveats=caveats(inputs),
     )
 
 

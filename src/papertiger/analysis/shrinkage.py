@@ -61,6 +61,7 @@ class ReportOptions:
     cost_reference: str | None = None  # the model the effective discount is relative to
     exclude_flagged: bool = False  # leave out items flagged as near-duplicates
     transcripts: bool = True  # the HTML attempt browser shows model answers
+    aliases: str | None = None  # user alias file (CSV: canonical, alias, source, note)
 
 
 def _pair(options: ReportOptions, order: list[str]) -> tuple[str, str] | None:

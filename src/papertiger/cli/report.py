@@ -88,6 +88,7 @@ def report(  # noqa: PLR0913 - a CLI command mirrors its flags
     exclude_flagged: Annotated[bool, typer.Option(help="With --db: leave out items flagged as near-duplicates (papertiger dedup --db).")] = False,
     transcripts: Annotated[bool, typer.Option(help="With --db and --html: include model answers in the attempt browser.")] = True,
     n_boot: Annotated[int, typer.Option(min=100, help="Bootstrap draws for the further sections.")] = 2000,
+    aliases: Annotated[Path | None, typer.Option(help="Extra model aliases (CSV: canonical, alias), to match one model's names across harness tables.")] = None,
 ) -> None:
     """Per-model falls, group means, group tests, and the multiverse of choices."""
     # Heavy imports (scipy, statsmodels, matplotlib) load only when this command runs.
@@ -113,7 +114,8 @@ def report(  # noqa: PLR0913 - a CLI command mirrors its flags
         from papertiger.published import load_harness_tables
 
         source = load_harness_tables(sources or [], harnesses=tuple(harness or ()),
-                                     published=published, old=old, fresh=fresh)
+                                     published=published, old=old, fresh=fresh,
+                                     aliases=str(aliases) if aliases else None)
     else:
         source = load_scores(sources or [], old=old, fresh=fresh)
     options = ReportOptions(
@@ -138,6 +140,7 @@ def report(  # noqa: PLR0913 - a CLI command mirrors its flags
         cost_reference=cost_reference,
         exclude_flagged=exclude_flagged,
         transcripts=transcripts,
+        aliases=str(aliases) if aliases else None,
     )
     result = build_report(source, options)  # type: ignore[arg-type]
     result = dataclasses.replace(result, provenance=_provenance())

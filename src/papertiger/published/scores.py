@@ -42,6 +42,7 @@ _KNOWN_COLUMNS = {
     "benchmark",
     "version",
     "score",
+    "harness",
 }
 
 
@@ -62,6 +63,8 @@ class ScoreTable:
     fresh_label: str = "fresh"
     notes: tuple[str, ...] = field(default_factory=tuple)
     harness: str | None = None
+    caveats: tuple[str, ...] = field(default_factory=tuple)  # what a reader must see
+    as_of: str | None = None  # when the published table was copied (ISO date)
 
 
 @dataclass
@@ -308,13 +311,24 @@ def read_scores_csv(
     rows = _read_rows(Path(path))
     if not rows.rows:
         raise InputError("no data rows", path=rows.path, line=2)
+    harnesses = sorted({r.get("harness", "").strip() for _, r in rows.rows} - {""})
+    if len(harnesses) > 1:
+        raise InputError(
+            f"{len(harnesses)} harnesses in column 'harness' ({', '.join(harnesses)}): one score "
+            "table holds one harness; load_harness_tables splits such a file into one per harness",
+            path=rows.path, line=1, field="harness")
+    return _table(rows, old, fresh, str(path))
+
+
+def _table(rows: _Rows, old: str | None, fresh: str | None, source: str) -> ScoreTable:
+    """Parse and validate the rows of one score table (one harness)."""
     is_long = "score" in rows.header and any(c in rows.header for c in _LONG_VERSION)
     frame, old_label, fresh_label = (_long if is_long else _wide)(rows, old, fresh)
     frame = frame.replace({"": None})
     _check_percentages(frame, rows.path, old_label, fresh_label)
     frame = _check_groups(frame, rows.path)
     _check_dates(frame, rows.path)
-    return ScoreTable(frame.drop(columns="_line"), str(path), old_label, fresh_label)
+    return ScoreTable(frame.drop(columns="_line"), source, old_label, fresh_label)
 
 
 def _merge_metadata(frame: pd.DataFrame) -> pd.DataFrame:

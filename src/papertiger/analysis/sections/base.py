@@ -71,4 +71,5 @@ def builders() -> list[tuple[str, Builder]]:
     """Every registered builder, in BUILDER_MODULES order."""
     for module in BUILDER_MODULES:
         importlib.import_module(module)
-    return list(_BUILDERS.items())
+    rank = {m: i for i, m in enumerate(BUILDER_MODULES)}  # sections import each other
+    return sorted(_BUILDERS.items(), key=lambda kv: rank.get(kv[1].__module__, len(rank)))
