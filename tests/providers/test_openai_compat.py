@@ -395,6 +395,12 @@ def _random_stream(rng: random.Random) -> tuple[list[bytes], str, str]:
         elif roll < 0.04:
             payloads.append(b": keep-alive")
             payloads.append(_chunk(rng, base, {field: piece}))
+        elif roll < 0.045:  # content as a list of parts: the general path's shape
+            payloads.append(_chunk(rng, base, {field: [{"type": "text", "text": piece}]}))
+        elif roll < 0.047:  # a second choice's delta is not this reply's
+            payloads.append(json.dumps({"choices": [{"index": 1, "delta": {"content": "x"}}],
+                                        "usage": {"bogus": 1}}).encode())
+            payloads.append(_chunk(rng, base, {field: piece}))
         elif roll < 0.05 and i < n_reasoning:
             payloads.append(_chunk(rng, base, {"reasoning_content": piece, "reasoning": piece}))
         else:
@@ -419,14 +425,28 @@ def _parse(reads: list[bytes], fast: bool) -> tuple[Any, ...]:
     return reply.text, reply.reasoning, reply.finish_reason, reply.usage, reply.first_token_at
 
 
-def test_template_fast_path_equals_the_plain_parse(monkeypatch: Any) -> None:
-    monkeypatch.setattr(sse, "_LEARN_MIN_BYTES", 256)  # learn on small reads too
+def test_typed_fast_path_equals_the_plain_parse() -> None:
     rng = random.Random(20260601)
     for _ in range(150):
         reads, text, reasoning = _random_stream(rng)
         fast, plain = _parse(reads, True), _parse(reads, False)
         assert fast == plain
         assert fast[:2] == (text, reasoning or None)
+
+
+def test_common_chunks_take_the_typed_path(monkeypatch: Any) -> None:
+    """The usual shape never reaches the general path (whose json.loads is switched off)."""
+    def refuse(*_: Any, **__: Any) -> Any:
+        raise AssertionError("general path used")
+    monkeypatch.setattr(sse.json, "loads", refuse)
+    parser = StreamParser("chat")
+    parser.feed(b'data: {"choices": [{"index": 0, "delta": {"content": "a", "x": [1]}}]}\n\n'
+                b'data: {"choices": [{"index": 0, "delta": {"reasoning_content": "r"}}]}\n\n', 1.0)
+    parser.feed(b'data: {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],'
+                b' "usage": {"completion_tokens": 2}}\n\ndata: [DONE]\n\n', 2.0)
+    reply = parser.finish(3.0)
+    assert (reply.text, reply.reasoning, reply.finish_reason, reply.usage, reply.first_token_at) \
+        == ("a", "r", "stop", {"completion_tokens": 2}, 1.0)
 
 
 def test_stream_error_events_are_typed() -> None:
