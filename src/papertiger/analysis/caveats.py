@@ -94,7 +94,7 @@ def _duplicates(inputs: SectionInput, aliases: AliasTable) -> list[str]:
     return out
 
 
-def _freshness(section: ShrinkageSection) -> str:
+def _freshness(section: ShrinkageSection) -> str | None:
     form, date = section.fresh_label, section.fresh_released
     n = len(section.models)
     if date is None:
@@ -108,6 +108,8 @@ def _freshness(section: ShrinkageSection) -> str:
     if unknown:
         line += f"; {unknown} have no release date"
     not_fresh = sum(1 for m in section.models if m.freshness == "not fresh")
+    if not (after or cutoffs or unknown or not_fresh):
+        return None  # every model dated before the form and fresh to it: nothing to warn of
     return line + f" ({not_fresh} judged not fresh)"
 
 
@@ -137,6 +139,8 @@ def _multiplicity(section: ShrinkageSection, alpha: float) -> str | None:
     if not p:
         return None
     s = multiplicity_summary(p, alpha=alpha, labels=labels)
+    if s.n_below == 0:
+        return None  # nothing looks significant, so nothing can be a false positive
     best = int(np.argmin(s.holm))
     return (f"multiverse {section.old_label} → {section.fresh_label}: {s.n_below} of "
             f"{s.n_tests} p-values are below {alpha:g}, where chance alone would give "
