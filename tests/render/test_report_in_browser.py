@@ -76,7 +76,7 @@ def test_model_output_is_inert_and_a_cell_opens(browser: Any, report_html: Path)
     cell = page.locator("table.attempt-grid details").first
     samples = cell.locator(".samples")
     assert not samples.is_visible()
-    cell.locator("summary").click()
+    cell.locator("summary").first.click()  # the cell's own summary; nested ones follow
     assert samples.is_visible()
     hostile = page.get_by_text('<script>alert(1)</script><img src="x" onerror="alert(2)">', exact=False)
     assert hostile.first.is_visible()

@@ -116,6 +116,17 @@ class SelectedAttempts:
         """Per attempt, usage, timing and grade columns only (cost and speed sections)."""
         return self.aggregate("usage")
 
+    def usage_frame(self) -> pd.DataFrame:
+        """`usage()` as a frame with USAGE_COLUMNS, built once (sections share it: read-only);
+        from the per-attempt frame when a named grader is chosen."""
+        def load() -> pd.DataFrame:
+            try:
+                return pd.DataFrame(self.usage(), columns=list(USAGE_COLUMNS))
+            except LookupError:  # a named grader: the store's aggregates don't apply
+                frame = self.frame
+                return frame[[c for c in USAGE_COLUMNS if c in frame.columns]]
+        return self._cached("usage_frame", load)  # type: ignore[no-any-return]
+
     def counts(self) -> ItemCounts:
         """Correct, trials and errors per model × item (see analysis/counts.py)."""
         def load() -> ItemCounts:
@@ -202,6 +213,13 @@ def _conditions_per_model(rows: list[tuple[Any, ...]], holdings: pd.DataFrame) -
             f"model {model!r} has attempts under {len(conds)} sampling conditions "
             f"({', '.join(conds)}); choose one with --condition or --run", holdings)
     return {m: c[0] for m, c in per_model.items()}
+
+
+USAGE_COLUMNS = (
+    "model", "form", "item_id", "status", "finish_reason", "prompt_tokens", "completion_tokens",
+    "reasoning_tokens", "cost_usd", "latency_s", "queue_s", "ttft_s", "output_tokens_per_s",
+    "correct", "flags",
+)  # the order of store.reads.usage_rows
 
 
 class NoSolveAttempts(ConfigError):

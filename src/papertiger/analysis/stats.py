@@ -10,6 +10,7 @@ Baseline adjustment (ANCOVA) lives in `ancova.py` and power in `power.py`.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import warnings
@@ -38,6 +39,7 @@ __all__ = [
 
 ArrayLike = npt.ArrayLike
 _CHUNK = 50_000  # labellings or resamples handled per vectorised block
+_KEEP_COMBINATIONS = 4_000_000  # index entries (32 MB) kept per group size, for reuse
 
 
 def check_sample(x: ArrayLike, name: str, min_n: int = 2) -> np.ndarray:
@@ -118,8 +120,23 @@ def mann_whitney(
                       method=label, n_a=x.size, n_b=y.size)
 
 
+@functools.lru_cache(maxsize=8)
+def _all_combinations(n: int, k: int) -> np.ndarray:
+    """All k-subsets of range(n) as one index matrix, kept: a report runs many tests on the
+    same group sizes (every metric, subset and sidedness of the multiverse)."""
+    flat = np.fromiter(itertools.chain.from_iterable(itertools.combinations(range(n), k)),
+                       dtype=np.intp, count=math.comb(n, k) * k)
+    flat.setflags(write=False)
+    return flat.reshape(-1, k)
+
+
 def _combination_chunks(n: int, k: int) -> Iterator[np.ndarray]:
     """All k-subsets of range(n) as index matrices of at most _CHUNK rows."""
+    if math.comb(n, k) * k <= _KEEP_COMBINATIONS:
+        everything = _all_combinations(n, k)
+        for start in range(0, everything.shape[0], _CHUNK):
+            yield everything[start:start + _CHUNK]
+        return
     combos = itertools.combinations(range(n), k)
     while True:
         flat = np.fromiter(itertools.chain.from_iterable(itertools.islice(combos, _CHUNK)),
@@ -149,6 +166,21 @@ def permutation_test(
     """
     x, y = check_sample(a, "group A", 1), check_sample(b, "group B", 1)
     alt = check_alternative(alternative)
+    d_obs, p_all, method = _permutation_p(x.tobytes(), y.tobytes(), max_enumerations,
+                                          n_resamples, seed)
+    p = p_all[{"less": 0, "greater": 1, "two-sided": 2}[alt]]
+    return TestResult(name="Permutation (difference of means)", metric=metric, alternative=alt,
+                      statistic=d_obs, p_value=float(min(p, 1.0)), method=method,
+                      n_a=x.size, n_b=y.size)
+
+
+@functools.lru_cache(maxsize=512)
+def _permutation_p(
+    a: bytes, b: bytes, max_enumerations: int, n_resamples: int, seed: int
+) -> tuple[float, tuple[float, float, float], str]:
+    """d_obs, p for [less, greater, two-sided] and the method, computed once per pair of
+    samples: the report asks for several sidednesses of the same test."""
+    x, y = np.frombuffer(a), np.frombuffer(b)
     pooled = np.concatenate([x, y])
     n_a, n_b = x.size, y.size
     total = float(pooled.sum())
@@ -171,10 +203,7 @@ def permutation_test(
             done += m
         p_all = (counts + 1) / (n_resamples + 1)
         method = f"Monte Carlo, {n_resamples} resamples (seed {seed}) of {n_labellings} labellings"
-    p = p_all[{"less": 0, "greater": 1, "two-sided": 2}[alt]]
-    return TestResult(name="Permutation (difference of means)", metric=metric, alternative=alt,
-                      statistic=d_obs, p_value=float(min(p, 1.0)), method=method,
-                      n_a=n_a, n_b=n_b)
+    return d_obs, (float(p_all[0]), float(p_all[1]), float(p_all[2])), method
 
 
 def lab_permutation_test(

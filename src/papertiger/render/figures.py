@@ -25,14 +25,12 @@ from matplotlib.text import Annotation, Text
 from matplotlib.transforms import Bbox, blended_transform_factory
 
 from papertiger.analysis.results import METRIC_COLUMNS, METRIC_LABELS, Report, ShrinkageSection
+from papertiger.render.style import MARKERS, PALETTE, plain
 
 HAlign = Literal["left", "center", "right"]
 VAlign = Literal["bottom", "center", "top"]
 Candidate = tuple[float, float, HAlign, VAlign]
 
-# Okabe-Ito: colour-blind safe, and distinct in greyscale print together with the markers.
-PALETTE = ("#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
-MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 OVERALL = "Overall"
 MINUS = "\u2212"
 # Label directions tried around a point, in order of preference: (dx, dy, ha, va).
@@ -66,11 +64,6 @@ _LABEL_STYLE: dict[str, Any] = {
     },
 }
 _LEGEND_STYLE: dict[str, Any] = {"fontsize": 8, "framealpha": 0.9, "edgecolor": "0.85"}
-
-
-def plain(text: object) -> str:
-    """Data text made safe for matplotlib: `$` shown literally instead of starting mathtext."""
-    return str(text).replace("$", r"\$")
 
 
 def signed(value: float, digits: int = 1) -> str:

@@ -91,7 +91,7 @@ def usage_rows(
     excluded: frozenset[tuple[str, str]] = frozenset(),
 ) -> list[tuple[Any, ...]]:
     """Per attempt, only the usage, timing and grade columns cost and speed read (in the
-    order of analysis.sections.elicitation.USAGE_COLUMNS): no text is read."""
+    order of analysis.attempts.USAGE_COLUMNS): no text is read."""
     clause, params = _where(clause, params, excluded)
     return conn.execute(
         "SELECT a.model, a.form, a.item_id, a.status, a.finish_reason, a.prompt_tokens,"

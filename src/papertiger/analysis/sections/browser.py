@@ -10,7 +10,9 @@ out (answers, grades and flags stay).
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -43,25 +45,41 @@ class BrowserSample:
 
 @dataclass(frozen=True)
 class BrowserCell:
-    """One model on one item: share of samples correct, and the first samples."""
+    """One model on one item: how many of its samples are correct."""
 
     model: str
     item_id: str
     correct: int
     trials: int
-    samples: tuple[BrowserSample, ...]
+
+
+Samples = dict[tuple[str, str, str], tuple[BrowserSample, ...]]
 
 
 @dataclass(frozen=True)
 class AttemptBrowser:
-    """Per form: the items (with their gold answers), the models and the cells."""
+    """Per form: the item ids, the models and the cells. The samples behind the cells (and
+    the gold answers) are read from the store only when the HTML report asks for them."""
 
     forms: tuple[str, ...]
-    items: dict[str, tuple[tuple[str, str | None], ...]]  # form → ((item id, gold), ...)
+    item_ids: dict[str, tuple[str, ...]]  # form → item ids in report order
     models: tuple[str, ...]
     cells: dict[tuple[str, str, str], BrowserCell]  # (form, model, item) → cell
     transcripts: bool
     samples_shown: int
+    load: Callable[[], tuple[Samples, dict[tuple[str, str], str | None]]] = field(
+        repr=False, compare=False)
+
+    @functools.cached_property
+    def _loaded(self) -> tuple[Samples, dict[tuple[str, str], str | None]]:
+        return self.load()
+
+    def samples(self, form: str, model: str, item: str) -> tuple[BrowserSample, ...]:
+        """The first samples of one cell, texts cut."""
+        return self._loaded[0].get((form, model, item), ())
+
+    def gold(self, form: str, item: str) -> str | None:
+        return self._loaded[1].get((form, item))
 
     def to_frame(self) -> pd.DataFrame:
         """One row per cell: form, model, item, correct, trials."""
@@ -78,12 +96,12 @@ def _cut(text: Any, limit: int) -> tuple[str | None, int]:
     return (text if len(text) <= limit else text[:limit]), len(text)
 
 
-def build(inputs: SectionInput) -> AttemptBrowser | None:
-    selected, counts = inputs.selected, inputs.counts
-    if selected is None or counts is None or not counts.items:
-        return None
+def _load(inputs: SectionInput) -> tuple[Samples, dict[tuple[str, str], str | None]]:
+    """The first SAMPLES_SHOWN samples of every cell, and the gold answers."""
     from papertiger.store import open_store
 
+    selected = inputs.selected
+    assert selected is not None
     where = dataclasses.replace(selected.where, max_sample=SAMPLES_SHOWN)
     columns = ("key", "model", "form", "item_id", "sample_index", "status", "completion_tokens",
                "error", *(("text", "reasoning") if inputs.options.transcripts else ()))
@@ -109,18 +127,24 @@ def build(inputs: SectionInput) -> AttemptBrowser | None:
             ))
     gold = {(str(f), str(i)): None if pd.isna(g) else str(g)
             for f, i, g in zip(frame["form"], frame["item_id"], frame["gold"], strict=True)}
-    items = {form: tuple((item, gold.get((form, item))) for f, item in counts.items if f == form)
-             for form in counts.forms}
+    return {k: tuple(v) for k, v in samples.items()}, gold
+
+
+def build(inputs: SectionInput) -> AttemptBrowser | None:
+    selected, counts = inputs.selected, inputs.counts
+    if selected is None or counts is None or not counts.items:
+        return None
+    item_ids = {form: tuple(item for f, item in counts.items if f == form) for form in counts.forms}
     cells = {}
     for m, model in enumerate(counts.models):
         for j, (form, item) in enumerate(counts.items):
             if counts.trials[m, j] + counts.errors[m, j] == 0:
                 continue
             cells[(form, model, item)] = BrowserCell(
-                model, item, int(counts.correct[m, j]), int(counts.trials[m, j]),
-                tuple(samples.get((form, model, item), ())))
-    return AttemptBrowser(counts.forms, items, counts.models, cells,
-                          inputs.options.transcripts, SAMPLES_SHOWN)
+                model, item, int(counts.correct[m, j]), int(counts.trials[m, j]))
+    return AttemptBrowser(counts.forms, item_ids, counts.models, cells,
+                          inputs.options.transcripts, SAMPLES_SHOWN,
+                          load=functools.partial(_load, inputs))
 
 
 register_builder("attempt browser", build)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from papertiger.analysis import stats
+from papertiger.analysis.attempts import USAGE_COLUMNS
 from papertiger.analysis.falls import group_order
 from papertiger.analysis.itemstats import pass_at_k
 from papertiger.analysis.results import GroupComparison, Interval, Skipped
@@ -225,25 +226,10 @@ def ratio_interval(num: np.ndarray, den: np.ndarray, estimate: float, level: flo
     return Interval(estimate, float(low), float(high), level, how)
 
 
-USAGE_COLUMNS = (
-    "model", "form", "item_id", "status", "finish_reason", "prompt_tokens", "completion_tokens",
-    "reasoning_tokens", "cost_usd", "latency_s", "queue_s", "ttft_s", "output_tokens_per_s",
-    "correct", "flags",
-)
-
-
 def usage_frame(selected: SelectedAttempts) -> pd.DataFrame:
-    """Per attempt, the usage, timing and grade columns tokenomics and speed read: from
-    `selected.usage()` (a narrow SQL read) where the store offers it, else from the full
-    per-attempt frame."""
-    usage = getattr(selected, "usage", None)
-    if callable(usage):
-        try:
-            return pd.DataFrame(usage(), columns=list(USAGE_COLUMNS))
-        except (LookupError, ValueError):  # a named grader, or an older store API
-            pass
-    frame = selected.frame
-    return frame[[c for c in USAGE_COLUMNS if c in frame.columns]]
+    """Per attempt, the usage, timing and grade columns tokenomics and speed read (read
+    once per report; treat it as read-only)."""
+    return selected.usage_frame()
 
 
 def ks_for(samples: int) -> tuple[int, ...]:

@@ -8,7 +8,7 @@ from typing import Any
 from markupsafe import Markup
 from rich.console import Console
 
-from papertiger.analysis.sections.browser import AttemptBrowser, BrowserCell
+from papertiger.analysis.sections.browser import AttemptBrowser, BrowserCell, BrowserSample
 from papertiger.render.sections import SectionRenderer, register
 
 BLOCK = 15  # items per grid table (an AIME exam), so a form wraps instead of overflowing
@@ -40,27 +40,29 @@ def _sample(s: Any) -> dict[str, Any]:
     }
 
 
-def _cell(cell: BrowserCell | None, gold: str | None, shown: int) -> dict[str, Any] | None:
+def _cell(cell: BrowserCell | None, gold: str | None,
+          samples: tuple[BrowserSample, ...]) -> dict[str, Any] | None:
     if cell is None:
         return None
     share = cell.correct / cell.trials if cell.trials else 0.0
     return {
         "item": cell.item_id, "gold": gold, "correct": cell.correct, "trials": cell.trials,
         "colour": _colour(share), "label": f"{cell.correct}" if cell.trials else "×",
-        "samples": [_sample(s) for s in cell.samples], "more": cell.trials > len(cell.samples),
+        "samples": [_sample(s) for s in samples], "more": cell.trials > len(samples),
     }
 
 
 def context(result: AttemptBrowser) -> dict[str, Any]:
     forms = []
     for form in result.forms:
-        items = result.items.get(form, ())
+        items = tuple((item, result.gold(form, item)) for item in result.item_ids.get(form, ()))
         blocks = []
         for start in range(0, len(items), BLOCK):
             chunk = items[start : start + BLOCK]
             rows = [
                 {"model": model, "cells": [
-                    _cell(result.cells.get((form, model, item)), gold, result.samples_shown)
+                    _cell(result.cells.get((form, model, item)), gold,
+                          result.samples(form, model, item))
                     for item, gold in chunk]}
                 for model in result.models
                 if any((form, model, item) in result.cells for item, _ in chunk)
@@ -81,9 +83,8 @@ def html(result: AttemptBrowser) -> Markup:
 
 
 def _summary(result: AttemptBrowser) -> str:
-    samples = sum(len(c.samples) for c in result.cells.values())
-    return (f"{len(result.cells)} model × item cells over {len(result.forms)} forms; "
-            f"{samples} samples shown in the HTML report (--html)")
+    return (f"{len(result.cells)} model × item cells over {len(result.forms)} forms; up to "
+            f"{result.samples_shown} samples per cell shown in the HTML report (--html)")
 
 
 def terminal(result: AttemptBrowser, console: Console) -> None:

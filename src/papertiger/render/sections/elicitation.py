@@ -5,20 +5,23 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from papertiger.analysis.results import GroupComparison, Interval, Skipped
 from papertiger.analysis.sections.elicitation import Contrast, ElicitationSection, PassCurve
-from papertiger.render.figures import PALETTE, _new_figure, plain
 from papertiger.render.format import DASH, interval, number, p_value
 from papertiger.render.sections import SectionRenderer, register
+from papertiger.render.style import PALETTE, plain
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
 
 TITLE = "Elicitation gap: pass@1 against pass@K"
 SIDES = ("two-sided", "less", "greater")  # scipy's words for A − B ≠ 0, < 0, > 0
@@ -174,6 +177,7 @@ def contrast_json(contrasts: Sequence[Contrast]) -> list[dict[str, Any]]:
 
 
 def legend_handles(groups: Sequence[str], present: set[str | None]) -> list[Line2D]:
+    from matplotlib.lines import Line2D
     palette = colours(groups)
     return [Line2D([], [], color=palette[g], marker="o", lw=1.5, label=plain(g))
             for g in groups if g in present]
@@ -245,6 +249,8 @@ def to_json(result: ElicitationSection) -> dict[str, Any]:
 def figure(result: ElicitationSection) -> Figure | None:
     """pass@k against k (log scale), one panel per form, lines coloured by group, bands
     over items."""
+    from papertiger.render.figures import _new_figure
+
     forms = [f for f in result.forms if any(c.form == f for c in result.curves)]
     if not forms:
         return None

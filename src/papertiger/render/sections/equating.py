@@ -4,12 +4,10 @@ rest on, the hardest items of each form, a forest plot of δ and the item diffic
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from markupsafe import Markup
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -17,7 +15,6 @@ from rich.table import Table
 from papertiger.analysis.rasch import RaschContrast
 from papertiger.analysis.results import Skipped
 from papertiger.analysis.sections.equating import EquatingRow, EquatingSection, ItemDifficulty
-from papertiger.render.figures import MARKERS, _new_figure, plain
 from papertiger.render.format import DASH, interval, number, p_value, sidedness, signed
 from papertiger.render.sections import SectionRenderer, register
 from papertiger.render.sections.elicitation import (
@@ -28,6 +25,12 @@ from papertiger.render.sections.elicitation import (
     md_table,
     template,
 )
+from papertiger.render.style import MARKERS, plain
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
 
 TITLE = "Rasch equating: the fall on fresh forms, item difficulty taken out"
 HARDEST = 3  # hardest items shown (and labelled) per form
@@ -205,6 +208,10 @@ def _ordered(result: EquatingSection) -> list[EquatingRow]:
 
 def forest(result: EquatingSection) -> Figure | None:
     """δ per model with its CI, coloured and marked by group; dashed lines: group means."""
+    from matplotlib.lines import Line2D
+
+    from papertiger.render.figures import _new_figure
+
     rows = _ordered(result)
     if not rows:
         return None
@@ -257,6 +264,10 @@ def _label_hardest(ax: Any, x: float, items: list[ItemDifficulty], xs: list[floa
 def difficulty(result: EquatingSection) -> Figure | None:
     """Item difficulty per form: one dot per item, the form's mean as a bar, hardest fresh
     items labelled."""
+    from matplotlib.lines import Line2D
+
+    from papertiger.render.figures import _new_figure
+
     forms = [f for f in result.forms if any(i.form == f and np.isfinite(i.b) for i in result.items)]
     if not forms:
         return None

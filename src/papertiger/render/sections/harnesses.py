@@ -4,18 +4,15 @@ harnesses, each harness's freshness; a forest plot with the pooled diamond."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
-from matplotlib.figure import Figure
-from matplotlib.patches import Polygon
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from papertiger.analysis.meta import MetaAnalysis
 from papertiger.analysis.sections.harnesses import HarnessRow, HarnessSection
-from papertiger.render.figures import PALETTE, _new_figure, figure_svg, plain
 from papertiger.render.format import DASH, interval, number, p_value, signed
 from papertiger.render.sections import SectionRenderer, register
 from papertiger.render.sections.elicitation import (
@@ -25,6 +22,11 @@ from papertiger.render.sections.elicitation import (
     md_table,
     template,
 )
+from papertiger.render.style import PALETTE, plain
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 
 TITLE = "Several harnesses: the group gap in each, and pooled"
 HEADER = ["harness", "models", "n A / B", "mean A", "mean B", "gap A − B [CI]", "SE",
@@ -172,6 +174,10 @@ def to_json(result: HarnessSection) -> dict[str, Any]:
 
 def forest(result: HarnessSection) -> Figure | None:
     """One row per harness (gap and CI, square sized by weight), the pooled diamonds."""
+    from matplotlib.patches import Polygon
+
+    from papertiger.render.figures import _new_figure
+
     drawn = [r for r in result.rows if r.gap is not None]
     if not drawn:
         return None
@@ -209,6 +215,7 @@ def figures(result: HarnessSection) -> dict[str, Figure]:
 
 
 def html(result: HarnessSection) -> Markup:
+    from papertiger.render.figures import figure_svg
     fig = forest(result)
     svg = Markup(figure_svg(fig)) if fig is not None else None  # noqa: S704 - matplotlib escapes SVG text
     return template(

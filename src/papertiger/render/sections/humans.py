@@ -5,12 +5,10 @@ topic shares per form."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from markupsafe import Markup
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -19,7 +17,6 @@ from papertiger.analysis.falls import group_order
 from papertiger.analysis.humans import HumanDistribution, TopicMix
 from papertiger.analysis.results import Skipped
 from papertiger.analysis.sections.humans import HumanForm, HumansSection
-from papertiger.render.figures import MARKERS, PALETTE, _new_figure, figure_svg, plain
 from papertiger.render.format import DASH, number, p_value, signed
 from papertiger.render.sections import SectionRenderer, register
 from papertiger.render.sections.elicitation import (
@@ -29,6 +26,11 @@ from papertiger.render.sections.elicitation import (
     md_table,
     template,
 )
+from papertiger.render.style import MARKERS, PALETTE, plain
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 
 TITLE = "Human baseline and topic mix: was the fresh form harder?"
 FORM_HEADER = ["form", "human data", "students", "mean", "median", "mean % of max"]
@@ -212,6 +214,10 @@ def _distribution(f: HumanForm) -> HumanDistribution:
 
 def percentile_figure(result: HumansSection) -> Figure | None:
     """Each form's human percentile curve; models as points on the curve of each form."""
+    from matplotlib.lines import Line2D
+
+    from papertiger.render.figures import _new_figure
+
     if not result.forms:
         return None
     fig = _new_figure(7.0, 5.0)
@@ -253,6 +259,8 @@ def _frame(result: HumansSection) -> Any:
 
 def topics_figure(result: HumansSection) -> Figure | None:
     """Topic shares per form, one stacked bar each."""
+    from papertiger.render.figures import _new_figure
+
     mix = result.topics
     if not isinstance(mix, TopicMix):
         return None
@@ -287,6 +295,7 @@ def figures(result: HumansSection) -> dict[str, Figure]:
 
 
 def html(result: HumansSection) -> Markup:
+    from papertiger.render.figures import figure_svg
     pct, mix = percentile_figure(result), topics_figure(result)
     topics_reason = (result.topics.reason if isinstance(result.topics, Skipped)
                      else "no topic file given (--topics)")

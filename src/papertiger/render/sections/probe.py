@@ -23,10 +23,9 @@ from papertiger.analysis.sections.probe import (
     ProbeGap,
     ProbeSection,
 )
-from papertiger.render.figures import PALETTE, _new_figure, figure_svg, plain
 from papertiger.render.format import DASH, number, signed
-from papertiger.render.html import environment
 from papertiger.render.sections import SectionRenderer, register
+from papertiger.render.style import PALETTE, plain
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -174,6 +173,8 @@ def _json(result: ProbeSection) -> dict[str, Any]:
 def probe_figure(result: ProbeSection) -> Figure | None:
     """ROUGE-L and answer accuracy by prefix ratio, old (solid) vs fresh (dashed) per model;
     None when no model has both an old and a fresh form."""
+    from papertiger.render.figures import _new_figure
+
     panels = (("rouge_l", "Text recall (ROUGE-L vs the true remainder)"),
               ("answer", "Answer accuracy (true answer in the continuation)"))
     series = sorted({(g.model, g.mode) for g in result.gaps if g.old and g.fresh},
@@ -220,6 +221,9 @@ def _figures(result: ProbeSection) -> dict[str, Figure]:
 
 
 def _html(result: ProbeSection) -> Markup:
+    from papertiger.render.figures import figure_svg
+    from papertiger.render.html import environment
+
     fig = probe_figure(result)
     headers, form_rows = _form_rows(result)
     html = environment().get_template("sections/probe.html.j2").render(

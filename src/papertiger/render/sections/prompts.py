@@ -3,16 +3,14 @@ difference per model with its CI, the group comparison, and a figure of the diff
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
-from matplotlib.figure import Figure
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from papertiger.analysis.sections.prompts import ALL_FORMS, PromptSection
-from papertiger.render.figures import _new_figure, plain
 from papertiger.render.format import DASH, interval, number
 from papertiger.render.sections import SectionRenderer, register
 from papertiger.render.sections.elicitation import (
@@ -28,6 +26,11 @@ from papertiger.render.sections.elicitation import (
     md_table,
     template,
 )
+from papertiger.render.style import plain
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 
 TITLE = "Prompt variants: the under-elicitation gap"
 
@@ -98,6 +101,8 @@ def to_json(result: PromptSection) -> dict[str, Any]:
 
 def figure(result: PromptSection) -> Figure | None:
     """Per model, the paired difference over all forms with its CI, one panel per prompt."""
+    from papertiger.render.figures import _new_figure
+
     panels = [(p, sorted((d for d in result.differences if d.prompt == p and d.form == ALL_FORMS),
                          key=lambda d: d.difference.estimate))
               for p in result.prompts[1:]]

@@ -4,20 +4,16 @@ p, flags for significance and extrapolation; the curve with the tested models on
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from markupsafe import Markup
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from papertiger.analysis.results import Skipped
 from papertiger.analysis.sections.reference import ReferencePair, ReferenceRow, ReferenceSection
-from papertiger.render.figures import MARKERS, _new_figure, _place_labels, plain
 from papertiger.render.format import DASH, interval, number, p_value, signed
 from papertiger.render.sections import SectionRenderer, register
 from papertiger.render.sections.elicitation import (
@@ -28,6 +24,13 @@ from papertiger.render.sections.elicitation import (
     md_table,
     template,
 )
+from papertiger.render.style import MARKERS, plain
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
 
 TITLE = "Reference-model regression: old-form score the fresh form does not explain"
 HEADER = ["model", "group", "old %", "fresh %", "predicted old %", "excess (pp) [CI]",
@@ -135,6 +138,7 @@ def to_json(result: ReferenceSection) -> dict[str, Any]:
 
 
 def _panel(ax: Axes, result: ReferenceSection, pair: ReferencePair) -> list[Line2D]:
+    from matplotlib.lines import Line2D
     palette = colours(result.groups)
     lo, hi = pair.fresh_range
     ax.axvspan(lo, hi, color="0.93", zorder=0)
@@ -173,6 +177,8 @@ def _panel(ax: Axes, result: ReferenceSection, pair: ReferencePair) -> list[Line
 
 def figure(result: ReferenceSection) -> Figure | None:
     """One panel per computed pair: the curve, y = x, references, tested models."""
+    from papertiger.render.figures import _new_figure, _place_labels
+
     pairs = result.computed
     if not pairs:
         return None

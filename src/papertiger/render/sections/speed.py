@@ -3,16 +3,14 @@ success, how many attempts carry timings, and box plots of the distributions."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
-from matplotlib.figure import Figure
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from papertiger.analysis.sections.speed import TIMINGS, SpeedRow, SpeedSection, Spread
-from papertiger.render.figures import _new_figure, plain
 from papertiger.render.format import DASH, number
 from papertiger.render.sections import SectionRenderer, register
 from papertiger.render.sections.elicitation import (
@@ -27,6 +25,11 @@ from papertiger.render.sections.elicitation import (
     md_table,
     template,
 )
+from papertiger.render.style import plain
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 
 TITLE = "Speed: time to first token, tokens per second, time per success"
 LABELS = dict(TIMINGS)
@@ -119,6 +122,8 @@ def to_json(result: SpeedSection) -> dict[str, Any]:
 
 def figure(result: SpeedSection) -> Figure | None:
     """Box plots per model (from the stored quartiles and whiskers), one panel per timing."""
+    from papertiger.render.figures import _new_figure
+
     columns = [c for c in ("output_tokens_per_s", "ttft_s", "latency_s") if c in result.columns]
     if not columns:
         return None

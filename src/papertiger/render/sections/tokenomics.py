@@ -5,10 +5,9 @@ accuracy as a figure."""
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
-from matplotlib.figure import Figure
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -20,7 +19,6 @@ from papertiger.analysis.sections.tokenomics import (
     TokenomicsSection,
     TokenStats,
 )
-from papertiger.render.figures import _new_figure, plain
 from papertiger.render.format import DASH, number
 from papertiger.render.sections import SectionRenderer, register
 from papertiger.render.sections.elicitation import (
@@ -32,6 +30,11 @@ from papertiger.render.sections.elicitation import (
     md_table,
     template,
 )
+from papertiger.render.style import plain
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 
 TITLE = "Tokenomics: cost per success, not per token"
 NO_SUCCESS = "no successes"
@@ -196,6 +199,8 @@ def to_json(result: TokenomicsSection) -> dict[str, Any]:
 
 def figure(result: TokenomicsSection) -> Figure | None:
     """Cost per success (log scale) against accuracy, one labelled point per model."""
+    from papertiger.render.figures import _new_figure
+
     points = [r for r in result.rows if r.form == ALL_FORMS and r.cost_per_success is not None
               and r.accuracy is not None and r.cost_per_success.estimate > 0
               and math.isfinite(r.cost_per_success.estimate)]
