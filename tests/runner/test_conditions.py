@@ -143,7 +143,7 @@ def test_scripted_run_recovers_the_configured_falls(tmp_path, data_dir, monkeypa
             assert row.pp_ci is not None
             covered += row.pp_ci.low <= truth <= row.pp_ci.high
             total += 1
-    assert total == 12 and covered >= 11  # 95 % intervals: about one miss in twenty
+    assert total == 2 * len(configured) and covered >= total - 2  # 95 %: about one miss in twenty
     first = report.shrinkage[0].comparison
     assert first.mean_a < first.mean_b  # the scripted 'east' group falls more, as configured
 
