@@ -111,6 +111,7 @@ class ServerOptions:
     memorised: dict[str, str] = field(default_factory=dict)  # text → tail (memorising.py)
     memorise_models: tuple[str, ...] = ()  # model ids that recall `memorised` texts
     chat_only: bool = False  # /v1/completions answers 404
+    fault_messages: dict[str, str] = field(default_factory=dict)  # fault → error message
 
 
 def _rules(rules: list[Any]) -> list[FaultRule]:
@@ -387,7 +388,7 @@ class Handlers:
             broken = b'{"id": "chatcmpl-broken", "choices": [{"index": 0, "mess'
             return web.Response(body=broken, content_type="application/json")
         elif fault is not None and fault.isdigit():
-            message = f"injected {fault}"
+            message = o.fault_messages.get(fault, f"injected {fault}")
             if o.echo_auth:
                 message += f" (got {request.headers.get('Authorization')})"
             return _error_response(int(fault), message, o)

@@ -252,6 +252,7 @@ def test_a_plan_above_ten_million_attempts_needs_yes(tmp_path, data_dir) -> None
     spec = make_spec(tmp_path, data_dir, "http://127.0.0.1:9/v1", samples=1)
     huge = replace(spec, models=tuple(scripted_catalogue().values()), samples=100_000,
                    provider="scripted")
-    with pytest.raises(ConfigError, match=r"36,000,000 attempts .*add --yes"):
+    expected = f"{len(huge.models) * 60 * 100_000:,}"  # models × items × samples
+    with pytest.raises(ConfigError, match=rf"{expected} attempts .*add --yes"):
         run(huge)
     assert not spec.db.exists()  # refused before the store was even opened

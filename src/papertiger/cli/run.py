@@ -16,6 +16,7 @@ from papertiger.cli.app import app
 from papertiger.errors import ConfigError
 
 if TYPE_CHECKING:
+    from papertiger.runner import RunSummary
     from papertiger.schema import ModelSpec
 
 # The runner, store and benchmark layers are imported inside the commands, so that
@@ -95,7 +96,7 @@ def run_command(  # noqa: PLR0913 - a CLI command mirrors its flags
     prompt: Annotated[list[str] | None, typer.Option(help="basic, boxed, or a template file with {problem}; repeat to run each as its own condition.")] = None,
     provider: Annotated[str | None, typer.Option(help="Serve every model with this provider (openai, scripted); default: each model's own.")] = None,
     max_cost: Annotated[float | None, typer.Option(help="Spend at most this many USD: attempts in flight are paid for in advance.")] = None,
-    concurrency: Annotated[int | None, typer.Option(min=1, help="Requests in flight per model (overrides the catalogue).")] = None,
+    concurrency: Annotated[int | None, typer.Option(min=1, help="Requests in flight per model, on each of its endpoints (overrides the catalogue).")] = None,
     seed: Annotated[int, typer.Option(help="Base seed; sample i is sent seed + i.")] = 0,
     dry_run: Annotated[bool, typer.Option(help="Print the plan (attempts, done, tokens, cost) and stop.")] = False,
     wait: Annotated[bool, typer.Option(help="If another run is writing to --db, wait for it instead of stopping.")] = False,
@@ -169,7 +170,28 @@ def run_command(  # noqa: PLR0913 - a CLI command mirrors its flags
         observer.close()
         stack.close()  # stops a server started for this run, however the run ended
     print_summary(Console(), summary, db)
+    print_endpoints(Console(), summary)
     if summary.budget_stop:
         raise typer.Exit(4)
     if summary.errors:
         raise typer.Exit(3)
+
+
+def print_endpoints(console: Console, summary: RunSummary) -> None:
+    """Per base URL, when the run used more than one: every HTTP request (each try counts),
+    how many failed and were moved elsewhere, rests, and the median latency of the rest."""
+    if len(summary.endpoints) < 2:
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title="Endpoints")
+    for name in ("endpoint", "models", "requests", "ok", "errors", "failovers", "rests",
+                 "median latency"):
+        table.add_column(name, justify="left" if name in ("endpoint", "models") else "right")
+    for e in summary.endpoints:
+        latency = "–" if e.median_latency_s is None else f"{e.median_latency_s:.3g} s"
+        table.add_row(escape(e.base_url), escape(", ".join(e.models)), f"{e.requests:,}",
+                      f"{e.ok:,}", f"{e.errors:,}", f"{e.failovers:,}", f"{e.cooldowns:,}",
+                      latency)
+    console.print(table)

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from papertiger.errors import InputError
 from papertiger.schema import ModelSpec
+from papertiger.schema.model import http_url
 
 KNOWN_MODELS_RESOURCE = "data/known_models.toml"
 _KNOWN_LABEL = "papertiger/config/" + KNOWN_MODELS_RESOURCE
@@ -55,8 +56,8 @@ _SECRET_NAME = re.compile(
 _HEADER = re.compile(r"^[ \t]*\[\[[ \t]*model[ \t]*\]\]", re.MULTILINE)
 
 
-_FIELDS = sorted(set(ModelSpec.model_fields) | {"temperature", "top_p", "max_tokens",
-                                                 "reasoning_effort", "extra"})
+_FIELDS = sorted((set(ModelSpec.model_fields) - {"extra_base_urls"})
+                 | {"temperature", "top_p", "max_tokens", "reasoning_effort", "extra"})
 
 
 class _Entry:
@@ -68,23 +69,36 @@ class _Entry:
         self.label, self.index, self.line, self.text = label, index, line, text
         self.where = f"[[model]] #{index}" + (f" ({name!r})" if isinstance(name, str) else "")
 
-    def line_of(self, field: str | None) -> int | None:
-        """The line that sets `field` in this table (its first key), else the header's."""
+    def line_of(self, field: str | None, value: str | None = None) -> int | None:
+        """The line that sets `field` in this table (its first key), else the header's;
+        with `value`, the line from there on that holds it (an element of an array)."""
         if not field or self.line is None:
             return self.line
-        key = re.escape(field.split(".")[0])
+        key = re.escape(field.split(".")[0].split("[")[0])
         lines = self.text.splitlines()
         for number in range(self.line, len(lines)):
             text = lines[number]
             if re.match(r"\s*\[\[", text):  # the next table: stop
                 break
             if re.match(rf"\s*{key}\s*=", text) or re.match(rf"\s*\[model\.{key}\]", text):
-                return number + 1
+                return self._holding(number, value) or number + 1
         return self.line
 
-    def error(self, message: str, field: str | None = None) -> InputError:
+    def _holding(self, start: int, value: str | None) -> int | None:
+        if value is None:
+            return None
+        lines = self.text.splitlines()
+        for number in range(start, len(lines)):
+            if number > start and re.match(r"\s*(\[|[A-Za-z_][\w-]*\s*=)", lines[number]):
+                return None  # the next key or table: not found
+            if value in lines[number]:
+                return number + 1
+        return None
+
+    def error(self, message: str, field: str | None = None, value: str | None = None) -> InputError:
         return InputError(
-            f"{self.where}: {message}", path=self.label, line=self.line_of(field), field=field
+            f"{self.where}: {message}", path=self.label, line=self.line_of(field, value),
+            field=field,
         )
 
 
@@ -171,6 +185,7 @@ def _validate(table: Any, entry: _Entry) -> dict[str, Any]:
     if not isinstance(table.get("name"), str) or not table["name"].strip():
         raise entry.error("needs a non-empty string 'name'", field="name")
     _refuse_secrets(table, entry)
+    _check_url_list(table, entry)
     try:
         ModelSpec.model_validate(table)
     except ValidationError as exc:
@@ -218,12 +233,14 @@ def _refuse_secrets(table: Mapping[str, Any], entry: _Entry) -> None:
                 field=path,
             )
     base_url = table.get("base_url")
-    if isinstance(base_url, str) and _url_has_credentials(base_url):
-        raise entry.error(
-            "base_url must not carry credentials (user:password@ or a key "
-            "parameter); use api_key_env",
-            field="base_url",
-        )
+    for field, url in _url_fields(base_url):
+        if _url_has_credentials(url):
+            raise entry.error(
+                f"{field} must not carry credentials (user:password@ or a key "
+                "parameter); use api_key_env",
+                field=field,
+                value=url,  # finds its line; the message never repeats it
+            )
     for field, value in _strings(table):
         if field != "api_key_env" and looks_like_key(value):
             raise entry.error(
@@ -231,6 +248,42 @@ def _refuse_secrets(table: Mapping[str, Any], entry: _Entry) -> None:
                 "environment (see api_key_env)",
                 field=field,
             )
+
+
+def _url_fields(base_url: Any) -> list[tuple[str, str]]:
+    """(field, URL) for a `base_url` string or each string of a `base_url` list."""
+    if isinstance(base_url, str):
+        return [("base_url", base_url)]
+    if isinstance(base_url, list):
+        return [(f"base_url[{i}]", u) for i, u in enumerate(base_url) if isinstance(u, str)]
+    return []
+
+
+def _check_url_list(table: Mapping[str, Any], entry: _Entry) -> None:
+    """`base_url = [...]`: several servers of one model, each a distinct http(s) URL.
+
+    Checked here rather than left to the schema so that the error names the element."""
+    if "extra_base_urls" in table:
+        raise entry.error("list every endpoint in base_url = [...]", field="extra_base_urls")
+    urls = table.get("base_url")
+    if not isinstance(urls, list):
+        return
+    if not urls:
+        raise entry.error("base_url is an empty list; give one URL or several", field="base_url")
+    seen: dict[str, int] = {}
+    for i, url in enumerate(urls):
+        field = f"base_url[{i}]"
+        if not isinstance(url, str):
+            raise entry.error(f"must be a URL string (got {type(url).__name__})", field=field)
+        try:
+            http_url(url)
+        except ValueError as exc:
+            raise entry.error(str(exc), field=field, value=url) from None
+        norm = url.strip().rstrip("/")
+        if norm in seen:
+            raise entry.error(f"{url!r} is listed twice (also base_url[{seen[norm]}])",
+                              field=field)
+        seen[norm] = i
 
 
 def _credential_paths(value: Any, prefix: str) -> list[str]:

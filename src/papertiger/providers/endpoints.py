@@ -1,4 +1,4 @@
-"""Where each model is served: its endpoint, and the caps shared by models on one server."""
+"""Where each model is served: its endpoints, and the caps shared by models on one server."""
 
 from __future__ import annotations
 
@@ -13,13 +13,23 @@ __all__ = ["Endpoint", "endpoint_limits"]
 
 @dataclass(frozen=True)
 class Endpoint:
-    """Where one model is served and how to talk to it."""
+    """Where one model is served and how to talk to it.
+
+    `base_urls` lists every server of the model when there are several (`base_url` is
+    then the first); requests are spread over them (`providers.router`).
+    """
 
     base_url: str
     model: str
     api_key_env: str | None = None
     timeout_s: float = 600.0
     stream: bool = True
+    base_urls: tuple[str, ...] = ()
+
+    @property
+    def urls(self) -> tuple[str, ...]:
+        """Every base URL of the model, the first one first."""
+        return self.base_urls or (self.base_url,)
 
     @classmethod
     def from_spec(cls, spec: ModelSpec) -> Endpoint:
@@ -30,23 +40,24 @@ class Endpoint:
             api_key_env=spec.api_key_env,
             timeout_s=spec.timeout_s,
             stream=spec.stream,
+            base_urls=spec.base_urls if len(spec.base_urls) > 1 else (),
         )
 
 
 def endpoint_limits(
     models: Sequence[ModelSpec], concurrency: int | None = None
 ) -> dict[str, EndpointLimits]:
-    """Caps per base URL. Each model keeps its own concurrency (its worker count), so an
-    endpoint shared by several models allows their sum in flight; its rpm is the smallest
-    any of them sets, since a provider's rate limit is per key, not per model."""
+    """Caps per base URL. Each model keeps its own concurrency (its worker count) on each
+    of its URLs, so an endpoint shared by several models allows their sum in flight; its
+    rpm is the smallest any of them sets, since a provider's rate limit is per key, not
+    per model."""
     limits: dict[str, EndpointLimits] = {}
     for m in models:
-        url = m.base_url or ""
-        cap = concurrency or m.concurrency
-        rpms = [r for r in (m.rpm, limits[url].rpm if url in limits else None) if r]
-        if url in limits:
-            cap += limits[url].concurrency
-        limits[url] = EndpointLimits(concurrency=cap, rpm=min(rpms) if rpms else None)
+        for url in m.base_urls or ("",):
+            url = url.rstrip("/")
+            cap = concurrency or m.concurrency
+            rpms = [r for r in (m.rpm, limits[url].rpm if url in limits else None) if r]
+            if url in limits:
+                cap += limits[url].concurrency
+            limits[url] = EndpointLimits(concurrency=cap, rpm=min(rpms) if rpms else None)
     return limits
-
-

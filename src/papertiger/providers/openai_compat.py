@@ -3,7 +3,9 @@
 aiohttp because it was the cheapest client measured (bench/PEERS.md: 0.42 CPU-ms per request
 against 1.98 for httpx and 2.38 for the openai SDK). One session per provider; per-endpoint
 gates cap concurrency and rpm; tenacity retries only `RetryableError`. `complete` turns every
-provider failure into an error Completion, so one bad request never aborts a run.
+provider failure into an error Completion, so one bad request never aborts a run. A model
+with several base URLs has each try routed by `router.EndpointPool` (fewest in flight,
+failover, rests); the URL that served it is left in `router.SERVED_BY`.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from papertiger.providers.failures import error_completion, redact_completion
 from papertiger.providers.limits import EndpointGate, EndpointLimits, Limits
 from papertiger.providers.replies import Reply
 from papertiger.providers.retry import RetryPolicy, retry_after_seconds
+from papertiger.providers.router import SERVED_BY, EndpointPool, EndpointReport, is_failover
 from papertiger.schema import ChatRequest, Completion, ModelSpec
 
 __all__ = [
@@ -51,6 +54,15 @@ KEY_HEADER = "X-Papertiger-Key"
 RetryHook = Callable[[ChatRequest, ProviderError, int], None]
 """Called before each retry sleep with the request, the error and the attempt that failed."""
 
+
+class _Tries:
+    """Where one request's tries went: the endpoints it failed on, and the last one."""
+
+    __slots__ = ("failed", "last")
+
+    def __init__(self) -> None:
+        self.failed: list[str] = []
+        self.last: str | None = None
 
 
 def _api_key(endpoint: Endpoint) -> str | None:
@@ -101,6 +113,11 @@ class OpenAICompatProvider:
         self.limits = Limits(default_limits)
         for base_url, caps in (limits or {}).items():
             self.limits.configure(base_url, caps)
+        self.pool = EndpointPool(self.limits, self.retry)
+        for name, endpoint in self.endpoints.items():
+            for base_url in endpoint.urls:
+                self.pool.add(base_url, name)
+        self.preflight_warnings: tuple[str, ...] = ()
         self._session: aiohttp.ClientSession | None = None
         self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
 
@@ -123,7 +140,10 @@ class OpenAICompatProvider:
             self._session = None
 
     async def preflight(self) -> list[str]:
-        """Check every endpoint once (see `providers.preflight`); problems, one line each."""
+        """Check every endpoint once (see `providers.preflight`); problems, one line each.
+
+        A dead URL among a model's several is no problem: it is named in
+        `preflight_warnings` and rested, and the run goes on with the others."""
         from papertiger.providers.preflight import check_endpoints
 
         missing = []
@@ -138,7 +158,15 @@ class OpenAICompatProvider:
         def headers(secret: str | None) -> dict[str, str]:
             return {"Authorization": f"Bearer {secret}"} if secret else {}
 
-        return await check_endpoints(self._open(), self.endpoints, headers, _api_key)
+        found = await check_endpoints(self._open(), self.endpoints, headers, _api_key)
+        self.preflight_warnings = found.warnings
+        for base_url in found.down:
+            self.pool.rest(self.pool.state(base_url))
+        return list(found.problems)
+
+    def endpoint_report(self) -> tuple[EndpointReport, ...]:
+        """Per base URL: requests, successes, failures, failovers, rests, median latency."""
+        return self.pool.report()
 
     def set_limits(self, base_url: str, limits: EndpointLimits) -> None:
         """Cap one endpoint (build `limits` with `EndpointLimits.from_spec(spec)`)."""
@@ -154,14 +182,17 @@ class OpenAICompatProvider:
         Nothing a server sends can make this raise: an unexpected exception becomes an
         error attempt with code `internal` (and the key redacted from its message).
         """
+        tries = _Tries()
         try:
-            return await self._complete(request)
+            return await self._complete(request, tries)
         except Exception as exc:  # the last line of defence: one bad reply never stops a run
             endpoint = self.endpoints.get(request.model)
             secret = os.environ.get(endpoint.api_key_env or "") if endpoint else None
             return error_completion(request, exc, 0, secret)
+        finally:
+            SERVED_BY.set(tries.last)
 
-    async def _complete(self, request: ChatRequest) -> Completion:
+    async def _complete(self, request: ChatRequest, tries: _Tries) -> Completion:
         scheduled = time.perf_counter()
         endpoint = self.endpoints.get(request.model)
         try:
@@ -170,17 +201,18 @@ class OpenAICompatProvider:
             secret = _api_key(endpoint)
         except FatalProviderError as exc:
             return error_completion(request, exc, 0)
-        url = endpoint.base_url.rstrip("/")
-        url += "/chat/completions" if request.kind == "chat" else "/completions"
+        path = "/chat/completions" if request.kind == "chat" else "/completions"
         body = request.body(endpoint.model, stream=endpoint.stream)
         payload = json.dumps(body, separators=(",", ":")).encode()
-        send = partial(self._attempt, request, endpoint, url, _headers(request, secret), payload)
+        headers = _headers(request, secret)
+        send = partial(self._attempt, request, endpoint, path, headers, payload, tries)
         try:  # the first attempt bypasses tenacity, whose set-up costs more than the request
             reply, started, ended = await send()
         except FatalProviderError as exc:
             return error_completion(request, exc, 0, secret)
         except RetryableError as exc:
-            return await self._retry(request, send, exc, secret, scheduled)
+            several = len(endpoint.urls) > 1
+            return await self._retry(request, send, exc, secret, scheduled, several)
         return redact_completion(ok_completion(request, reply, started, ended, 0, scheduled), secret)
 
     async def _retry(
@@ -190,11 +222,12 @@ class OpenAICompatProvider:
         first: RetryableError,
         secret: str | None,
         scheduled: float,
+        several: bool,
     ) -> Completion:
         """Attempts 2..n under tenacity; attempt 1 is replayed so waits, hooks and stops count it."""
         attempts = 0
         try:
-            async for attempt in self._retrying(request):
+            async for attempt in self._retrying(request, several):
                 with attempt:
                     attempts += 1
                     if attempts == 1:
@@ -210,15 +243,44 @@ class OpenAICompatProvider:
         self,
         request: ChatRequest,
         endpoint: Endpoint,
-        url: str,
+        path: str,
+        headers: dict[str, str],
+        payload: bytes,
+        tries: _Tries,
+    ) -> tuple[Reply, float, float]:
+        """One try on the endpoint the pool picks (the only one, for most models)."""
+        urls, pool = endpoint.urls, self.pool
+        base = urls[0] if len(urls) == 1 else await pool.choose(urls, tries.failed)
+        tries.last = base
+        state = pool.state(base)
+        pool.begin(state)
+        try:
+            reply, sent, ended = await self._exchange(request, endpoint, base, path, headers, payload)
+        except Exception as exc:
+            pool.failed(state, exc, rest=len(urls) > 1)
+            tries.failed.append(base)
+            raise
+        except BaseException:  # cancelled: the try counts for nothing
+            pool.abandoned(state)
+            raise
+        pool.succeeded(state, ended - sent)
+        return reply, sent, ended
+
+    async def _exchange(
+        self,
+        request: ChatRequest,
+        endpoint: Endpoint,
+        base: str,
+        path: str,
         headers: dict[str, str],
         payload: bytes,
     ) -> tuple[Reply, float, float]:
         """One HTTP exchange inside the endpoint's gate; transport failures become retryable."""
         session = self._open()
         timeout = self._timeout(endpoint.timeout_s)
+        url = base.rstrip("/") + path
         try:
-            async with self.limits.gate(endpoint.base_url):
+            async with self.limits.gate(base):
                 sent = Sent(time.perf_counter())
                 async with session.post(
                     url, data=payload, headers=headers, timeout=timeout, trace_request_ctx=sent
@@ -253,25 +315,28 @@ class OpenAICompatProvider:
             timeout = self._timeouts[total] = aiohttp.ClientTimeout(total=total, sock_read=sock_read)
         return timeout
 
-    def _retrying(self, request: ChatRequest) -> AsyncRetrying:
+    def _retrying(self, request: ChatRequest, several: bool) -> AsyncRetrying:
         policy = self.retry
         hook = partial(self._notify, request) if self.on_retry is not None else None
         return AsyncRetrying(
             stop=stop_after_attempt(policy.max_attempts) | stop_before_delay(policy.budget_s),
-            wait=self._wait,
+            wait=partial(self._wait, several),
             retry=retry_if_exception_type(RetryableError),
             before_sleep=hook,
             reraise=True,
         )
 
-    def _wait(self, state: RetryCallState) -> float:
-        """Jittered exponential backoff, never shorter than the server's Retry-After (capped)."""
+    def _wait(self, several: bool, state: RetryCallState) -> float:
+        """Jittered exponential backoff, never shorter than the server's Retry-After (capped);
+        none for a server failure with other endpoints to move to (they wait by resting)."""
+        exc = state.outcome.exception() if state.outcome is not None else None
+        if several and exc is not None and is_failover(exc):
+            return 0.0
         policy = self.retry
         backoff = wait_exponential_jitter(
             initial=policy.backoff_s, max=policy.backoff_max_s, jitter=policy.backoff_s
         )
         delay = float(backoff(state))
-        exc = state.outcome.exception() if state.outcome is not None else None
         if isinstance(exc, RetryableError) and exc.retry_after is not None:
             delay = max(delay, min(exc.retry_after, policy.retry_after_cap_s))
         return delay

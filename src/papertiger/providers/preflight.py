@@ -4,12 +4,16 @@ A wrong URL, a dead server, a bad key or an unknown model id would otherwise cos
 failed request per planned attempt, on every run. `GET /models` answers all four where a
 server offers it (OpenAI, vLLM, SGLang, OpenRouter, Ollama...); where it does not, one
 tiny chat request (one output token) per model does.
+
+Every base URL of a model is checked. One that cannot be reached while the model has
+others that can is a warning, not a problem: the run rests it and goes on with the rest.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -17,9 +21,19 @@ import aiohttp
 from papertiger.providers.endpoints import Endpoint
 from papertiger.providers.failures import redact
 
-__all__ = ["check_endpoints"]
+__all__ = ["Preflight", "check_endpoints"]
 
 _TIMEOUT = aiohttp.ClientTimeout(total=15)
+
+
+@dataclass(frozen=True)
+class Preflight:
+    """What the check found: `problems` stop the run; `warnings` name dead URLs (`down`)
+    that their models can do without."""
+
+    problems: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    down: tuple[str, ...] = ()
 
 
 def _ids(body: bytes) -> list[str] | None:
@@ -72,16 +86,17 @@ async def _check_one(
     base: str,
     endpoints: list[tuple[str, Endpoint]],
     headers: dict[str, str],
-) -> list[str]:
+) -> tuple[list[str], bool]:
+    """The base URL's problems, and whether it answered at all."""
     key_env = endpoints[0][1].api_key_env
     try:
         status, body = await _get_models(session, base, headers)
     except (aiohttp.ClientError, OSError, TimeoutError) as exc:
         reason = str(exc) or type(exc).__name__
-        return [f"cannot reach {base} ({type(exc).__name__}: {reason})"]
+        return [f"cannot reach {base} ({type(exc).__name__}: {reason})"], False
     problem = _auth_problem(status, base, key_env, body)
     if problem:
-        return [problem]
+        return [problem], True
     ids = _ids(body) if status == 200 else None
     if ids is not None:  # a model list: check the ids (an empty list promises any id)
         return [
@@ -89,14 +104,13 @@ async def _check_one(
             + ", ".join(ids[:8]) + (" …" if len(ids) > 8 else "")
             for name, e in endpoints
             if ids and e.model not in ids
-        ]
+        ], True
     problems = []
     for name, endpoint in endpoints:  # no model list: one tiny request per model
         try:
             status, body = await _ping(session, base, endpoint.model, headers)
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            problems.append(f"cannot reach {base} ({type(exc).__name__})")
-            break
+            return [f"cannot reach {base} ({type(exc).__name__})"], False
         problem = _auth_problem(status, base, key_env, body)
         if problem:
             problems.append(problem)
@@ -106,7 +120,7 @@ async def _check_one(
                 f"{base} does not know model {endpoint.model!r} (asked for by {name!r}): "
                 f"HTTP {status}: {_message(body)}"
             )
-    return problems
+    return problems, True
 
 
 async def check_endpoints(
@@ -114,16 +128,35 @@ async def check_endpoints(
     endpoints: Mapping[str, Endpoint],
     headers_for: Any,
     secret_for: Any,
-) -> list[str]:
-    """Problems found, one line each (empty when every endpoint looks usable)."""
+) -> Preflight:
+    """Problems and warnings found, one line each (none when every endpoint looks usable)."""
     by_base: dict[tuple[str, str | None], list[tuple[str, Endpoint]]] = {}
     for name, endpoint in endpoints.items():
-        key = (endpoint.base_url.rstrip("/"), endpoint.api_key_env)
-        by_base.setdefault(key, []).append((name, endpoint))
+        for url in endpoint.urls:
+            by_base.setdefault((url.rstrip("/"), endpoint.api_key_env), []).append((name, endpoint))
+    found: dict[tuple[str, str | None], list[str]] = {}
+    dead: set[str] = set()
+    for key, group in by_base.items():
+        secret = secret_for(group[0][1])
+        lines, answered = await _check_one(session, key[0], group, headers_for(secret))
+        found[key] = [redact(line, secret) for line in lines]
+        if not answered:
+            dead.add(key[0])
+
+    def others(endpoint: Endpoint, base: str) -> int:
+        return sum(u.rstrip("/") not in dead for u in endpoint.urls if u.rstrip("/") != base)
+
     problems: list[str] = []
-    for (base, _), group in by_base.items():
-        endpoint = group[0][1]
-        secret = secret_for(endpoint)
-        found = await _check_one(session, base, group, headers_for(secret))
-        problems += [redact(p, secret) for p in found]
-    return problems
+    warnings: list[str] = []
+    down: list[str] = []
+    for key, group in by_base.items():
+        base = key[0]
+        if base in dead and all(others(e, base) for _, e in group):
+            names = ", ".join(repr(n) for n, _ in group)
+            plural = "s" if min(others(e, base) for _, e in group) > 1 else ""
+            warnings += [f"{line}; {names} will use {'its' if len(group) == 1 else 'their'} "
+                         f"other endpoint{plural}" for line in found[key]]
+            down.append(base)
+        else:
+            problems += found[key]
+    return Preflight(tuple(problems), tuple(warnings), tuple(down))

@@ -6,6 +6,8 @@ Nothing lost: finished attempts are committed in one transaction per batch, afte
 most two batches of finished ones (the one filling and the one being committed). Grading
 happens on the store's writer thread just before each commit, so a slow checker never
 stalls the streams or inflates the latency and time to first token measured on the loop.
+A model with several base URLs gets `concurrency` workers per URL; each attempt is stored
+with the URL that served it, and the summary says how each endpoint fared.
 """
 
 from __future__ import annotations
@@ -15,17 +17,18 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from papertiger.config import attempt_cost
 from papertiger.grading import Grader
-from papertiger.providers import Provider
+from papertiger.providers import Provider, RoutingProvider
+from papertiger.providers.router import SERVED_BY, EndpointReport
 from papertiger.runner.budget import Budget
 from papertiger.runner.plan import Plan, WorkItem
 from papertiger.runner.progress import ModelProgress, QuietObserver, RunObserver
 from papertiger.runner.secrets import Redactor
 from papertiger.runner.spec import RunSpec
-from papertiger.schema import Attempt, Completion, Grade
+from papertiger.schema import Attempt, Completion, Grade, ModelSpec
 from papertiger.store import PutResult, SQLiteStore
 
 # Failures that no retry and no other item can fix: after this many in a row with the same
@@ -41,7 +44,8 @@ class RunSummary:
     """What a run did; `stopped` says why it ended early, if it did.
 
     `errors_by_kind` counts failed attempts by (model, error code, message), most frequent
-    first. `nothing_to_do` is set when every planned attempt was already stored (no run is
+    first. `endpoints` has each base URL's requests (every try), failures, failovers and
+    median latency; `warnings` what the preflight found but could live with. `nothing_to_do` is set when every planned attempt was already stored (no run is
     recorded then); `correct_stored` counts the correct ones among them.
     """
 
@@ -59,6 +63,8 @@ class RunSummary:
     budget_stop: bool = False
     nothing_to_do: bool = False
     correct_stored: int = 0
+    endpoints: tuple[EndpointReport, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
 class _Writer:
@@ -157,6 +163,7 @@ class _Run:
             if not self.budget.reserve(item):
                 return
             queue.pop()
+            SERVED_BY.set(None)
             try:
                 completion = await provider.complete(item.request)
             except Exception as exc:  # a provider must not raise; if one does, one attempt fails
@@ -166,9 +173,12 @@ class _Run:
                 )
             finally:
                 self.budget.release(item)
-            self.finish(item, completion, observer)
+            self.finish(item, completion, observer, SERVED_BY.get())
 
-    def finish(self, item: WorkItem, completion: Completion, observer: RunObserver) -> None:
+    def finish(
+        self, item: WorkItem, completion: Completion, observer: RunObserver,
+        served_by: str | None = None,
+    ) -> None:
         model = item.model.name
         progress = self.progress[model]
         if completion.status == "ok":
@@ -193,7 +203,7 @@ class _Run:
             identity=item.identity,
             completion=completion,
             run_id=self.run_id,
-            endpoint=item.model.base_url,
+            endpoint=served_by or item.model.base_url,
             cost_usd=cost,
         )
         self.writer.add(attempt, item.problem.answer)
@@ -243,7 +253,7 @@ async def execute(
             state.worker(provider, queue, observer)
             for m in spec.models
             for queue in [queues.get(m.name, [])]
-            for _ in range(min(len(queue), spec.concurrency or m.concurrency))
+            for _ in range(min(len(queue), workers_for(spec, m)))
         ]
         await asyncio.gather(*workers)
     finally:
@@ -251,7 +261,30 @@ async def execute(
         state.writer.close()
     if state.budget.reason:
         observer.stopping(state.budget.final_message())
-    return _summary(state, plan)
+    return replace(_summary(state, plan), endpoints=endpoint_reports(provider))
+
+
+def workers_for(spec: RunSpec, model: ModelSpec) -> int:
+    """Requests a model keeps in flight: its concurrency on each of its base URLs."""
+    urls = len(model.base_urls) if spec.provider_for(model) == "openai" else 1
+    return (spec.concurrency or model.concurrency) * max(1, urls)
+
+
+def provider_parts(provider: Provider) -> list[object]:
+    """The distinct providers behind `provider` (itself, or those a RoutingProvider holds)."""
+    if isinstance(provider, RoutingProvider):
+        return list({id(p): p for p in provider.by_model.values()}.values())
+    return [provider]
+
+
+def endpoint_reports(provider: Provider) -> tuple[EndpointReport, ...]:
+    """How each base URL fared, from every provider that keeps such counters."""
+    found: list[EndpointReport] = []
+    for part in provider_parts(provider):
+        report = getattr(part, "endpoint_report", None)
+        if callable(report):
+            found += report()
+    return tuple(found)
 
 
 def _summary(state: _Run, plan: Plan) -> RunSummary:

@@ -30,6 +30,7 @@ from papertiger.config import attempt_cost
 from papertiger.dedup import Candidate
 from papertiger.errors import ConfigError
 from papertiger.providers import Provider, ProviderContext, create_provider
+from papertiger.providers.router import SERVED_BY
 from papertiger.schema import (
     Attempt,
     AttemptIdentity,
@@ -216,11 +217,12 @@ async def judge_candidates_async(
         )
         owned = provider is None
         active = provider or create_provider(model.provider, [model], ProviderContext())
-        gate = asyncio.Semaphore(max(1, model.concurrency))
+        gate = asyncio.Semaphore(max(1, model.concurrency) * max(1, len(model.base_urls)))
         outcome = "interrupted"
 
         async def one(identity: AttemptIdentity, request: ChatRequest) -> Completion:
             async with gate:
+                SERVED_BY.set(None)
                 completion = await active.complete(request)
             price = attempt_cost(
                 model.price_in, model.price_out,
@@ -228,7 +230,7 @@ async def judge_candidates_async(
             )
             attempt = Attempt(
                 identity=identity, completion=completion, run_id=run_id,
-                endpoint=model.base_url, cost_usd=price,
+                endpoint=SERVED_BY.get() or model.base_url, cost_usd=price,
             )
             store.put_attempts([attempt])  # one small commit per reply: nothing lost
             costs.append(price or 0.0)

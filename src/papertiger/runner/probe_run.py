@@ -24,6 +24,7 @@ from papertiger.config import attempt_cost
 from papertiger.errors import ConfigError
 from papertiger.grading import Grader, get_grader
 from papertiger.providers import Provider, ProviderContext, providers_for
+from papertiger.providers.router import SERVED_BY
 from papertiger.runner.probe import (
     ProbeItem,
     ProbeMode,
@@ -104,12 +105,13 @@ class _Writer:
         self.failures: Counter[tuple[str, str, str]] = Counter()
         self.last = time.monotonic()
 
-    def add(self, item: ProbeItem, completion: Completion, run_id: str) -> None:
+    def add(self, item: ProbeItem, completion: Completion, run_id: str,
+            endpoint: str | None = None) -> None:
         model = item.model
         cost = attempt_cost(model.price_in, model.price_out, completion.prompt_tokens,
                             completion.completion_tokens)
         attempt = Attempt(identity=item.identity, completion=completion, run_id=run_id,
-                          endpoint=model.base_url, cost_usd=cost)
+                          endpoint=endpoint or model.base_url, cost_usd=cost)
         self.pending.append((self.redactor.attempt(attempt), item))
         self.cost += cost or 0.0
         if completion.status == "ok":
@@ -136,16 +138,19 @@ class _Writer:
 
 async def _execute(spec: ProbeSpec, plan: ProbePlan, provider: Provider, writer: _Writer,
                    run_id: str) -> None:
-    gates = {m.name: asyncio.Semaphore(spec.concurrency or m.concurrency) for m in spec.models}
+    # concurrency is per endpoint: a model on several base URLs gets that many times more
+    gates = {m.name: asyncio.Semaphore((spec.concurrency or m.concurrency) * max(1, len(m.base_urls)))
+             for m in spec.models}
 
     async def one(item: ProbeItem) -> None:
         async with gates[item.model.name]:
             try:
+                SERVED_BY.set(None)
                 completion = await provider.complete(item.request)
             except Exception as exc:  # a provider must not raise; if one does, one attempt fails
                 completion = Completion(key=item.key, status="error", error_code="internal",
                                         error=f"{type(exc).__name__}: {exc}"[:500])
-        writer.add(item, completion, run_id)
+        writer.add(item, completion, run_id, SERVED_BY.get())
 
     try:
         await asyncio.gather(*(one(item) for item in plan.todo))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import math
 import os
@@ -22,7 +23,7 @@ from importlib.metadata import PackageNotFoundError, version
 from papertiger.errors import ConfigError, PapertigerError
 from papertiger.grading import get_grader
 from papertiger.providers import Provider, ProviderContext, providers_for
-from papertiger.runner.execute import RunSummary, execute
+from papertiger.runner.execute import RunSummary, execute, provider_parts
 from papertiger.runner.plan import Plan, make_plan, work_items
 from papertiger.runner.progress import RunObserver
 from papertiger.runner.secrets import Redactor
@@ -143,16 +144,24 @@ def _nothing_to_do(store: SQLiteStore, plan: Plan) -> RunSummary:
     )
 
 
-async def _preflight(provider: Provider) -> None:
+async def _preflight(provider: Provider, observer: RunObserver | None) -> tuple[str, ...]:
+    """Problems stop the run; warnings (a dead URL among a model's several) are shown and
+    returned."""
     check: Callable[[], object] | None = getattr(provider, "preflight", None)
     if check is None:
-        return
+        return ()
     problems = await check()  # type: ignore[misc]
     if problems:
         raise ConfigError(
             "preflight: " + "; ".join(str(p) for p in problems)
             + " (nothing was sent to any model; --no-preflight skips this check)"
         )
+    warnings = tuple(f"preflight: {w}" for part in provider_parts(provider)
+                     for w in getattr(part, "preflight_warnings", ()))
+    for warning in warnings:
+        if observer is not None:
+            observer.stopping(warning)  # the observer's one way to show a line mid-run
+    return warnings
 
 
 @contextlib.contextmanager
@@ -218,14 +227,14 @@ async def run_async(
         owned = provider is None
         active = provider or make_provider(spec)
         try:
-            if preflight:
-                await _preflight(active)
+            warnings = await _preflight(active, observer) if preflight else ()
             redactor = Redactor.for_models(spec.models)
             run_id = store.start_run(
                 argv=redactor.json(list(argv)), spec=redactor.json(spec_json(spec)),
                 version=_version(),
             )
-            return await _execute(spec, plan, store, grader, run_id, active, observer, redactor)
+            summary = await _execute(spec, plan, store, grader, run_id, active, observer, redactor)
+            return dataclasses.replace(summary, warnings=warnings)
         finally:
             if owned:
                 await active.aclose()

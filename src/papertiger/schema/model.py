@@ -13,6 +13,17 @@ from papertiger.schema.request import SamplingParams
 SAMPLING_FIELDS = ("temperature", "top_p", "max_tokens", "reasoning_effort", "extra")
 
 
+def http_url(value: str) -> str:
+    """The URL, stripped, if it is http(s) with a host; else a ValueError saying so."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(
+            f"must be an http:// or https:// URL with a host, e.g. "
+            f"https://api.deepseek.com/v1 (got {value!r})"
+        )
+    return value.strip()
+
+
 class ModelSpec(BaseModel):
     """One `[[model]]` entry. The API key is never held here, only its variable's name.
 
@@ -20,6 +31,10 @@ class ModelSpec(BaseModel):
     (`temperature = 0.6`) or as a `[model.sampling]` table. `provider` names the provider
     that serves the model ('openai' for any OpenAI-compatible endpoint, 'scripted' for
     the built-in fake model); `provider_options` are that provider's own settings.
+
+    `base_url` may list several servers of the same model (`base_url = [A, B]`): it then
+    holds the first and `extra_base_urls` the rest, so code that needs one URL keeps
+    working; `base_urls` gives them all. `concurrency` and `rpm` apply to each of them.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -27,6 +42,7 @@ class ModelSpec(BaseModel):
     name: str
     provider: str = "openai"
     base_url: str | None = None
+    extra_base_urls: tuple[str, ...] = ()  # the rest of a `base_url = [...]` list
     model: str | None = None
     api_key_env: str | None = None
     group: str | None = None
@@ -47,15 +63,37 @@ class ModelSpec(BaseModel):
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         """An endpoint is an http(s) URL with a host: anything else fails every attempt."""
-        if value is None:
-            return value
-        parts = urlsplit(value.strip())
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(
-                f"must be an http:// or https:// URL with a host, e.g. "
-                f"https://api.deepseek.com/v1 (got {value!r})"
-            )
-        return value.strip()
+        return None if value is None else http_url(value)
+
+    @field_validator("extra_base_urls")
+    @classmethod
+    def _http_urls(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(http_url(v) for v in value)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _url_list(cls, data: Any) -> Any:
+        """`base_url = [A, B, ...]`: the first stays `base_url`, the rest go beside it."""
+        if not isinstance(data, dict) or not isinstance(data.get("base_url"), list | tuple):
+            return data
+        urls = list(data["base_url"])
+        if not urls:
+            raise ValueError("base_url is an empty list; give one URL or several")
+        if data.get("extra_base_urls"):
+            raise ValueError("list every endpoint in base_url = [...], not in extra_base_urls")
+        return {**data, "base_url": urls[0], "extra_base_urls": tuple(urls[1:])}
+
+    @model_validator(mode="after")
+    def _distinct_urls(self) -> ModelSpec:
+        """The same server twice would double its cap and skew the spreading."""
+        if self.extra_base_urls and self.base_url is None:
+            raise ValueError("extra_base_urls needs a base_url")
+        seen: set[str] = set()
+        for url in self.base_urls:
+            if url.rstrip("/") in seen:
+                raise ValueError(f"base_url lists {url!r} twice")
+            seen.add(url.rstrip("/"))
+        return self
 
     @model_validator(mode="before")
     @classmethod
@@ -76,6 +114,11 @@ class ModelSpec(BaseModel):
             raise ValueError(f"{both[0]!r} is set both flat and in [model.sampling]")
         out["sampling"] = {**nested, **flat}
         return out
+
+    @property
+    def base_urls(self) -> tuple[str, ...]:
+        """Every server of this model, the first one first (empty when none is set)."""
+        return () if self.base_url is None else (self.base_url, *self.extra_base_urls)
 
     @property
     def endpoint_model(self) -> str:

@@ -102,6 +102,15 @@ def usage_rows(
     ).fetchall()
 
 
+def endpoint_count_rows(conn: sqlite3.Connection, clause: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """(model, distinct endpoints) for the chosen attempts: does any model have several?"""
+    return conn.execute(
+        "SELECT a.model, COUNT(DISTINCT COALESCE(a.endpoint, '')) FROM attempts a"
+        f" WHERE {clause} GROUP BY a.model",
+        params,
+    ).fetchall()
+
+
 def model_condition_rows(conn: sqlite3.Connection, clause: str, params: list[Any]) -> list[tuple[Any, ...]]:
     """(model, condition, attempts) for the chosen attempts."""
     return conn.execute(

@@ -33,6 +33,7 @@ from papertiger.store.flags import FlagRow, flagged_items, read_flags, replace_f
 from papertiger.store.frame import AttemptFilter, frame_query, typed_frame
 from papertiger.store.opening import sqlite_error
 from papertiger.store.reads import (
+    endpoint_count_rows,
     form_date_rows,
     form_stat_rows,
     grader_rows,
@@ -334,7 +335,8 @@ class SQLiteStore:
         self, kind: str, where: AttemptFilter, excluded: frozenset[tuple[str, str]] = frozenset()
     ) -> list[tuple[Any, ...]]:
         """SQL aggregates over the chosen attempts (see store/reads.py): 'counts',
-        'majority', 'form_stats', 'conditions', 'form_dates', 'graders' or 'usage'. `excluded` drops
+        'majority', 'form_stats', 'conditions', 'form_dates', 'graders', 'usage' or
+        'endpoints'. `excluded` drops
         (form, item_id) items."""
         clause, params = where.where()
         queries = {
@@ -345,6 +347,7 @@ class SQLiteStore:
             "form_dates": lambda: form_date_rows(self._conn, clause, params),
             "graders": lambda: grader_rows(self._conn, clause, params),
             "usage": lambda: usage_rows(self._conn, clause, params, excluded),
+            "endpoints": lambda: endpoint_count_rows(self._conn, clause, params),
         }
         if kind not in queries:
             raise ValueError(f"unknown aggregate {kind!r}")

@@ -56,6 +56,7 @@ BUILDER_MODULES: tuple[str, ...] = (
     "papertiger.analysis.sections.probe",
     "papertiger.analysis.sections.tokenomics",
     "papertiger.analysis.sections.speed",
+    "papertiger.analysis.sections.endpoints",
     "papertiger.analysis.sections.browser",
 )
 

@@ -27,7 +27,7 @@ SECTION_MODULES: tuple[str, ...] = tuple(
     f"papertiger.render.sections.{name}"
     for name in (
         "equating", "reference", "harnesses", "humans", "elicitation", "prompts", "probe",
-        "tokenomics", "speed", "browser",
+        "tokenomics", "speed", "endpoints", "browser",
     )
 )
 
