@@ -104,11 +104,11 @@ def measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
 
 
 def run_papertiger(url: str, folder: Path, k: int, conc: int, suites: Path, template: Path,
-                   stream: bool = True) -> tuple[float, float, int]:
+                   stream: bool | str = True) -> tuple[float, float, int]:
     models = folder / "models.toml"
     models.write_text(f'[[model]]\nname = "fake"\nbase_url = "{url}"\nmodel = "fake-model"\n'
                       f"temperature = 0.6\nconcurrency = {conc}\n"
-                      f"stream = {'true' if stream else 'false'}\n")
+                      f"stream = {json.dumps(stream)}\n")
     db = folder / f"bench-{time.monotonic_ns()}.db"
     cmd = [str(Path(sys.executable).with_name("papertiger")), "run", "--models", str(models),
            "--suite", "synth", "--suites", str(suites), "--samples", str(k),
@@ -148,11 +148,15 @@ def row(name: str, n: int, latency: int, conc: int, wall: float, cpu: float, cor
             "cpu_ms_per_completion": round(1000 * cpu / n, 3), "correct": correct}
 
 
-RUNNERS = {  # name: (papertiger?, streamed?)
+RUNNERS: dict[str, tuple[bool, bool | str]] = {  # name: (papertiger?, stream setting)
     "papertiger-stream": (True, True), "min-stream": (False, True),
     "papertiger-json": (True, False), "min-json": (False, False),
+    "papertiger-sample": (True, "sample"),  # one request in 8 streamed, the rest JSON
 }
-PAIRS = (("papertiger-stream", "min-stream"), ("papertiger-json", "min-json"))
+MODES = {"papertiger-stream": "stream", "min-stream": "stream", "papertiger-json": "json",
+         "min-json": "json", "papertiger-sample": "sample"}
+PAIRS = (("papertiger-stream", "min-stream"), ("papertiger-json", "min-json"),
+         ("papertiger-sample", "min-json"))
 
 
 def order(names: list[str], case: int) -> list[str]:
@@ -168,7 +172,8 @@ def main() -> None:
     ap.add_argument("--latencies", default="0,500")
     ap.add_argument("--concurrency", default="64,256")
     ap.add_argument("--modes", default="stream,json",
-                    help="which papertiger modes (and their bare loops) to run: stream, json")
+                    help="which papertiger modes (and their bare loops) to run: stream, json, "
+                         "sample (stream = \"sample\", compared with the JSON loop)")
     ap.add_argument("--chunk-tokens", type=int, default=16,
                     help="tokens per SSE event from the server (PEERS.md: 16; vLLM sends ~1)")
     ap.add_argument("--shared", type=Path, help="the shared folder (default ../shared)")
@@ -181,7 +186,9 @@ def main() -> None:
     if not SHARED.is_dir():
         sys.exit(f"{SHARED} not found: the benchmark needs the shared folder's bench/ (--shared DIR)")
     modes = {m.strip() for m in args.modes.split(",")}
-    names = [n for n, (_, streamed) in RUNNERS.items() if ("stream" if streamed else "json") in modes]
+    names = [n for n in RUNNERS if MODES[n] in modes]
+    if "sample" in modes and "min-json" not in names:  # the sampled mode's yardstick
+        names.append("min-json")
     n = 60 * args.k
     rows = []
     case = 0
@@ -198,7 +205,7 @@ def main() -> None:
                             result = run_papertiger(url, folder, args.k, conc, suites, template,
                                                     stream=streamed)
                         else:
-                            result = run_min_client(url, args.k, conc, stream=streamed)
+                            result = run_min_client(url, args.k, conc, stream=streamed is True)
                         rows.append(row(name, n, latency, conc, *result))
                         print(json.dumps(rows[-1]), flush=True)
                     case += 1

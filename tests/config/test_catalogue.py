@@ -181,3 +181,11 @@ def test_the_catalogue_holds_variable_names_not_keys(
     dumped = repr(catalogue) + "".join(s.model_dump_json() for s in catalogue.values())
     assert secret not in dumped
     assert "api_key" not in ModelSpec.model_fields
+
+
+def test_stream_is_true_false_or_sample(tmp_path: Path) -> None:
+    base = '[[model]]\nname = "m"\nbase_url = "http://127.0.0.1:9/v1"\n'
+    assert read_catalogue(_write(tmp_path, base + 'stream = "sample"\n'))["m"].stream == "sample"
+    assert read_catalogue(_write(tmp_path, base + "stream = false\n"))["m"].stream is False
+    with pytest.raises(InputError, match=r"line 4, column 'stream'.*true, false or \"sample\""):
+        read_catalogue(_write(tmp_path, base + 'stream = "often"\n'))

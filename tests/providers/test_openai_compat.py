@@ -463,6 +463,26 @@ def test_stream_error_events_are_typed() -> None:
     assert issubclass(RateLimited, RetryableError)
 
 
+def test_sampled_streaming_streams_one_request_in_eight_by_key() -> None:
+    from papertiger.providers.endpoints import STREAM_SAMPLE_EVERY
+
+    with running_server(tokens=12, chunk_interval_ms=1) as url:
+        pairs = [make_request(url, key=f"b2:s{i}", stream="sample") for i in range(160)]
+        out = asyncio.run(_complete(pairs, limits={str(url): EndpointLimits(concurrency=32)}))
+        log = url.server.log()
+    streamed = {e["body"].get("stream") is True for e in log}
+    assert streamed == {True, False}
+    chosen = {p[0].key for p in pairs if p[1].streams(p[0].key)}
+    assert 160 / STREAM_SAMPLE_EVERY / 2 < len(chosen) < 160 / STREAM_SAMPLE_EVERY * 2
+    assert sum(e["stream"] for e in log) == len(chosen)
+    assert all(c.status == "ok" for c in out)
+    timed = {r.key for r, c in zip((p[0] for p in pairs), out, strict=True) if c.ttft_s is not None}
+    assert timed == chosen  # only the streamed requests carry a time to first token
+    again = [make_request(url, key=f"b2:s{i}", stream="sample")[1].streams(f"b2:s{i}")
+             for i in range(160)]
+    assert {f"b2:s{i}" for i, s in enumerate(again) if s} == chosen  # a resume chooses alike
+
+
 # ---------------------------------------------------------------- timings measured right
 def test_ttft_counts_from_the_written_request_and_the_queue_carries_the_wait() -> None:
     """More requests than the endpoint lets through at once: the wait is queue time, and

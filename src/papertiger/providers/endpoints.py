@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from papertiger.providers.limits import EndpointLimits
 from papertiger.schema import ModelSpec
 
-__all__ = ["Endpoint", "endpoint_limits"]
+__all__ = ["STREAM_SAMPLE_EVERY", "Endpoint", "endpoint_limits"]
+
+STREAM_SAMPLE_EVERY = 8  # stream = "sample": one request in 8 carries TTFT and tokens/s
 
 
 @dataclass(frozen=True)
@@ -23,7 +27,14 @@ class Endpoint:
     model: str
     api_key_env: str | None = None
     timeout_s: float = 600.0
-    stream: bool = True
+    stream: bool | Literal["sample"] = True
+
+    def streams(self, key: str) -> bool:
+        """Whether this request is streamed: always, never, or one in STREAM_SAMPLE_EVERY
+        (by the attempt key's hash, so a resumed run makes the same choice)."""
+        if self.stream == "sample":
+            return zlib.crc32(key.encode()) % STREAM_SAMPLE_EVERY == 0
+        return bool(self.stream)
     base_urls: tuple[str, ...] = ()
 
     @property

@@ -202,7 +202,7 @@ class OpenAICompatProvider:
         except FatalProviderError as exc:
             return error_completion(request, exc, 0)
         path = "/chat/completions" if request.kind == "chat" else "/completions"
-        body = request.body(endpoint.model, stream=endpoint.stream)
+        body = request.body(endpoint.model, stream=endpoint.streams(request.key))
         payload = json.dumps(body, separators=(",", ":")).encode()
         headers = _headers(request, secret)
         send = partial(self._attempt, request, endpoint, path, headers, payload, tries)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -56,8 +56,17 @@ class ModelSpec(BaseModel):
     rpm: float | None = Field(default=None, gt=0)
     sampling: SamplingParams = SamplingParams()
     timeout_s: float = Field(default=600.0, gt=0)
-    stream: bool = True  # False: one JSON body per reply, cheaper, but no time to first token
+    # False: one JSON body per reply (cheaper, no time to first token); "sample": stream
+    # one request in STREAM_SAMPLE_EVERY (chosen by attempt key), enough for timing quartiles
+    stream: bool | Literal["sample"] = True
     provider_options: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("stream", mode="before")
+    @classmethod
+    def _stream(cls, value: Any) -> Any:
+        if isinstance(value, bool) or value == "sample":
+            return value
+        raise ValueError(f'stream must be true, false or "sample", got {value!r}')
 
     @field_validator("base_url")
     @classmethod
