@@ -10,13 +10,10 @@ each model's stored mode, so it sends nothing twice (not even the mode preflight
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import signal
-import threading
 import time
 from collections import Counter
-from collections.abc import Coroutine, Iterator, Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +34,7 @@ from papertiger.runner.probe import (
 )
 from papertiger.runner.run import Interrupted
 from papertiger.runner.secrets import Redactor
+from papertiger.runner.signals import cancel_on_signals
 from papertiger.schema import Attempt, ChatRequest, Completion, ModelSpec, SamplingParams
 from papertiger.store import SQLiteStore, open_store, writer_lock
 
@@ -188,42 +186,13 @@ async def _decide(spec: ProbeSpec, provider: Provider, preflight: bool,
     return {name: found.get(name) or mode or "completion" for name, mode in modes.items()}
 
 
-@contextlib.contextmanager
-def _signals(task: asyncio.Task[None], caught: list[str]) -> Iterator[None]:
-    """SIGINT and SIGTERM cancel the probe once (its commits run); later ones are ignored."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    loop = asyncio.get_running_loop()
-
-    def stop(signame: str) -> None:
-        caught.append(signame)
-        if len(caught) == 1:
-            task.cancel()
-
-    installed = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop, sig.name)
-            installed.append(sig)
-        except (NotImplementedError, RuntimeError):  # not on this platform or loop
-            pass
-    try:
-        yield
-    finally:
-        for sig in installed:
-            loop.remove_signal_handler(sig)
-            if caught:  # stopping already: a further signal must not cut the last commit
-                signal.signal(sig, signal.SIG_IGN)
-
-
 async def _recorded(store: SQLiteStore, run_id: str, work: Coroutine[Any, Any, None]) -> None:
     """Await `work` under the signal handlers; record how the run ended."""
     caught: list[str] = []
     task = asyncio.ensure_future(work)
     outcome = "failed"
     try:
-        with _signals(task, caught):
+        with cancel_on_signals(task, caught):
             await task
         outcome = "completed"
     except asyncio.CancelledError:

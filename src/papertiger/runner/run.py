@@ -10,14 +10,11 @@ Further signals during that final commit are ignored, so a second Ctrl-C still f
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import json
 import math
 import os
-import signal
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 
 from papertiger.errors import ConfigError, PapertigerError
@@ -27,6 +24,7 @@ from papertiger.runner.execute import RunSummary, execute, provider_parts
 from papertiger.runner.plan import Plan, make_plan, work_items
 from papertiger.runner.progress import RunObserver
 from papertiger.runner.secrets import Redactor
+from papertiger.runner.signals import cancel_on_signals
 from papertiger.runner.spec import RunSpec
 from papertiger.store import AttemptFilter, SQLiteStore, open_store, writer_lock
 
@@ -164,35 +162,6 @@ async def _preflight(provider: Provider, observer: RunObserver | None) -> tuple[
     return warnings
 
 
-@contextlib.contextmanager
-def _signals(task: asyncio.Task[RunSummary], caught: list[str]) -> Iterator[None]:
-    """SIGINT and SIGTERM cancel the run once; later ones are noted and ignored."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    loop = asyncio.get_running_loop()
-
-    def stop(signame: str) -> None:
-        caught.append(signame)
-        if len(caught) == 1:
-            task.cancel()
-
-    installed = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop, sig.name)
-            installed.append(sig)
-        except (NotImplementedError, RuntimeError):  # not on this platform or loop
-            pass
-    try:
-        yield
-    finally:
-        for sig in installed:
-            loop.remove_signal_handler(sig)
-            if caught:  # stopping already: further signals must not cut the last commits
-                signal.signal(sig, signal.SIG_IGN)
-
-
 async def run_async(
     spec: RunSpec,
     observer: RunObserver | None = None,
@@ -256,7 +225,7 @@ async def _execute(
     )
     outcome = "failed"
     try:
-        with _signals(task, caught):  # type: ignore[arg-type]
+        with cancel_on_signals(task, caught):
             summary = await task
         outcome = "stopped" if summary.stopped else "completed"
         return summary
