@@ -16,9 +16,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from papertiger.config import scripted_catalogue
+
 pytestmark = pytest.mark.slow
 
 PAPERTIGER = [sys.executable, "-m", "papertiger"]
+# The small store below: every scripted demo model, one sample of AIME 2024 and 2025 (30 + 30).
+DEMO_ATTEMPTS = len(scripted_catalogue()) * 60
 
 
 def cli(*args: str, cwd: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -162,7 +166,7 @@ def test_export_refuses_an_unknown_suffix_and_writes_csv_to_stdout(small_store: 
     assert out.returncode == 0, out.stderr
     frame = pd.read_csv(io.StringIO(out.stdout))
     assert {"key", "model", "form", "gold", "problem", "correct"} <= set(frame.columns)
-    assert len(frame) == 360 and frame["gold"].notna().all()
+    assert len(frame) == DEMO_ATTEMPTS and frame["gold"].notna().all()
     default = cli("export", "--db", str(small_store), "--format", "csv", cwd=tmp_path)
     assert default.returncode == 0 and (tmp_path / "results.csv").exists()
     assert not (tmp_path / "results.parquet").exists()
@@ -174,7 +178,7 @@ def test_rerunning_a_finished_run_does_nothing_and_says_so(small_store: Path) ->
     proc = cli("run", "--provider", "scripted", "--data", str(shared), "--forms",
                "aime2024,aime2025", "--samples", "1", "--db", str(small_store))
     assert proc.returncode == 0, proc.stderr
-    assert "nothing to do: 360 attempts already stored (" in proc.stdout
+    assert f"nothing to do: {DEMO_ATTEMPTS} attempts already stored (" in proc.stdout
     assert "correct); no new run was recorded" in proc.stdout
     runs_after = sqlite3.connect(small_store).execute("SELECT COUNT(*) FROM runs").fetchone()[0]
     assert runs_after == runs_before
@@ -213,7 +217,7 @@ def test_a_store_on_read_only_media_is_read(small_store: Path, tmp_path: Path) -
         assert '"sections"' in report.stdout
         out = cli("export", "--db", str(copy), "-o", "-")
         assert out.returncode == 0, out.stderr
-        assert len(pd.read_csv(io.StringIO(out.stdout))) == 360
+        assert len(pd.read_csv(io.StringIO(out.stdout))) == DEMO_ATTEMPTS
         shared = Path(__file__).resolve().parents[2].parent / "shared" / "data"
         run = cli("run", "--provider", "scripted", "--samples", "2", "--data", str(shared),
                   "--db", str(copy))
