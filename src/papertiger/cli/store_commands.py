@@ -48,6 +48,7 @@ def export_command(
     """Write every attempt with its latest grade, gold answer and problem text."""
     from papertiger.store import export as export_store
     from papertiger.store import open_store
+    from papertiger.store.export import write_csv
 
     if fmt not in (None, "parquet", "csv"):
         raise ConfigError("--format must be parquet or csv")
@@ -69,7 +70,8 @@ def export_command(
         raise ConfigError("Parquet cannot go to stdout; give -o FILE.parquet")
     with open_store(db, readonly=True) as store:
         if to_stdout:
-            store.attempts_frame(include_raw=True).to_csv(sys.stdout, index=False)
+            sys.stdout.flush()
+            write_csv(store, sys.stdout.buffer)  # streamed, as a file export is
             return
         written = export_store(store, path, fmt)  # type: ignore[arg-type]
     typer.echo(f"wrote {written}", err=True)
