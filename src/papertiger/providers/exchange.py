@@ -81,13 +81,13 @@ async def read_reply(resp: aiohttp.ClientResponse, request: ChatRequest) -> Repl
         if not data:
             return parser.finish(clock())
         parser.feed(data, clock())
-    # A stream that had fully arrived with its first token spans no interval: no tokens/s.
-    streamed = not resp.content.at_eof()
     rest = await resp.content.read()
     if rest:
         parser.feed(rest, clock())
     reply = parser.finish(clock())
-    reply.streamed = streamed
+    # A stream whose events had all arrived with its first token spans no interval, so it
+    # gets no tokens/s, even when the end of the chunked body came in a later read.
+    reply.streamed = bool(rest)
     return reply
 
 
