@@ -73,9 +73,7 @@ def import_command(  # noqa: PLR0913 - a CLI command mirrors its flags
 ) -> None:
     """Import per-sample results of lm-eval, Inspect, lighteval, MathArena or a CSV table.
 
-    Each record is matched to a suite item (by --map, by problem text, or by id) and stored
-    as an attempt with the tool's own grade and papertiger's beside it; records that match
-    no item are listed and not stored. Re-importing a file adds nothing.
+    Each record is matched to a suite item (by --map, by problem text, or by id) and stored as an attempt with the tool's own grade and papertiger's beside it; records that match no item are listed and not stored. Re-importing a file adds nothing.
     """
     from papertiger.importers import ImportSpec, import_files
 
