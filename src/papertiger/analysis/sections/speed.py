@@ -151,7 +151,7 @@ def _carry_notes(rows: list[SpeedRow]) -> list[str]:
             notes.append(f"{label}: {have} of {total} successful attempts carry it{who}")
     if any(r.carried("ttft_s") < r.ok for r in rows):
         notes.append("time to first token and tokens/s are measured only on streamed replies "
-                     "(stream = true in the catalogue) or by a local engine; imported "
+                     "(stream = true, or one in eight with stream = 'sample') or by a local engine; imported "
                      "attempts rarely carry timings")
     return notes
 
