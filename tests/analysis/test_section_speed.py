@@ -123,14 +123,19 @@ def test_to_frame(section: SpeedSection) -> None:
 
 def test_a_narrow_usage_read_gives_the_same_sections(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    """Where the store offers `SelectedAttempts.usage()` (plain rows, grades as 0/1), the
-    sections read it instead of the full frame, with the same results."""
+    """The sections read the store's narrow usage rows (plain rows, grades as 0/1), built
+    into a frame a chunk at a time; the results are those of the full per-attempt frame,
+    and do not depend on the chunk size (a chunk of one row makes columns that are all
+    missing in some chunks)."""
+    import functools
+
     from test_section_tokenomics import MODELS as PRICED
     from test_section_tokenomics import _rows as priced_rows
 
     from papertiger.analysis.attempts import SelectedAttempts
     from papertiger.analysis.sections.elicitation import USAGE_COLUMNS
     from papertiger.analysis.sections.tokenomics import TokenomicsSection
+    from papertiger.store import reads, sqlite
 
     db = write_store(tmp_path / "both.db", {**MODELS, **PRICED}, [*_rows(), *priced_rows()])
 
@@ -138,19 +143,22 @@ def test_a_narrow_usage_read_gives_the_same_sections(tmp_path: Path,
         report = build_report(AttemptSource(db), ReportOptions(n_boot=200))
         return [x for x in report.extras if isinstance(x, SpeedSection | TokenomicsSection)]
 
-    before = sections()
     seen: list[int] = []
 
-    def usage(self: SelectedAttempts) -> list[tuple[Any, ...]]:
-        frame = self.frame[list(USAGE_COLUMNS)].astype(object)
-        frame["correct"] = [None if c is None or c is pd.NA else int(c) for c in frame["correct"]]
-        rows = [tuple(None if v is pd.NA or (isinstance(v, float) and np.isnan(v)) else v
-                      for v in r) for r in frame.itertuples(index=False)]
-        seen.append(len(rows))
-        return rows
+    def narrow(*args: Any, **kwargs: Any) -> pd.DataFrame:
+        frame = reads.usage_frame(*args, **kwargs)
+        seen.append(len(frame))
+        return frame
 
-    monkeypatch.setattr(SelectedAttempts, "usage", usage, raising=False)
-    after = sections()
-    assert seen and len(after) == 2
-    assert after[0].to_frame().equals(before[0].to_frame())
-    assert after[1].to_frame().equals(before[1].to_frame())
+    monkeypatch.setattr(sqlite, "read_usage_frame", narrow)
+    before = sections()
+    assert seen == [len(_rows()) + len(priced_rows())]
+    monkeypatch.setattr(sqlite, "read_usage_frame", functools.partial(reads.usage_frame, chunk=1))
+    one_by_one = sections()
+    monkeypatch.setattr(SelectedAttempts, "usage_frame",
+                        lambda self: self.frame[list(USAGE_COLUMNS)])
+    wide = sections()
+    assert len(before) == len(one_by_one) == len(wide) == 2
+    for a, b, c in zip(before, one_by_one, wide, strict=True):
+        assert a.to_frame().equals(b.to_frame())
+        assert a.to_frame().equals(c.to_frame())

@@ -120,11 +120,12 @@ class SelectedAttempts:
         """`usage()` as a frame with USAGE_COLUMNS, built once (sections share it: read-only);
         from the per-attempt frame when a named grader is chosen."""
         def load() -> pd.DataFrame:
-            try:
-                return pd.DataFrame(self.usage(), columns=list(USAGE_COLUMNS))
-            except LookupError:  # a named grader: the store's aggregates don't apply
+            if self.grader is not None:  # a named grader: the store's aggregates don't apply
                 frame = self.frame
                 return frame[[c for c in USAGE_COLUMNS if c in frame.columns]]
+            with self._store() as store:
+                return store.usage_frame(  # type: ignore[no-any-return]
+                    self.where, list(USAGE_COLUMNS), self.excluded)
         return self._cached("usage_frame", load)  # type: ignore[no-any-return]
 
     def counts(self) -> ItemCounts:

@@ -92,6 +92,37 @@ def usage_rows(
 ) -> list[tuple[Any, ...]]:
     """Per attempt, only the usage, timing and grade columns cost and speed read (in the
     order of analysis.attempts.USAGE_COLUMNS): no text is read."""
+    return _usage_cursor(conn, clause, params, excluded).fetchall()
+
+
+def usage_frame(
+    conn: sqlite3.Connection, clause: str, params: list[Any], columns: list[str],
+    excluded: frozenset[tuple[str, str]] = frozenset(), chunk: int = 250_000,
+) -> pd.DataFrame:
+    """`usage_rows` as a frame with `columns`, built a chunk of rows at a time.
+
+    A list of ten million row tuples holds every value as a Python object (about 700 bytes
+    per attempt); frames of a chunk each hold them as columns, so only one chunk of tuples
+    is alive at a time. The result has the dtypes one frame of all the rows would have.
+    """
+    import pandas as pd
+
+    cursor = _usage_cursor(conn, clause, params, excluded)
+    parts = []
+    while rows := cursor.fetchmany(chunk):
+        parts.append(pd.DataFrame(rows, columns=columns))
+    if len(parts) <= 1:
+        return parts[0] if parts else pd.DataFrame([], columns=columns)
+    frame = pd.concat(parts, ignore_index=True)
+    for name in columns:  # a chunk whose column was all missing made it 'object'
+        if frame[name].dtype == object and any(part[name].dtype != object for part in parts):
+            frame[name] = pd.Series(frame[name].tolist(), name=name)
+    return frame
+
+
+def _usage_cursor(
+    conn: sqlite3.Connection, clause: str, params: list[Any], excluded: frozenset[tuple[str, str]]
+) -> sqlite3.Cursor:
     clause, params = _where(clause, params, excluded)
     return conn.execute(
         "SELECT a.model, a.form, a.item_id, a.status, a.finish_reason, a.prompt_tokens,"
@@ -99,7 +130,7 @@ def usage_rows(
         " a.ttft_s, a.output_tokens_per_s, a.grade_correct, a.grade_flags"
         f" FROM attempts a WHERE {clause}",
         params,
-    ).fetchall()
+    )
 
 
 def endpoint_count_rows(conn: sqlite3.Connection, clause: str, params: list[Any]) -> list[tuple[Any, ...]]:

@@ -43,6 +43,9 @@ from papertiger.store.reads import (
     model_condition_rows,
     usage_rows,
 )
+from papertiger.store.reads import (
+    usage_frame as read_usage_frame,
+)
 from papertiger.store.records import (
     ATTEMPT_COLUMNS,
     PutResult,
@@ -353,6 +356,15 @@ class SQLiteStore:
             raise ValueError(f"unknown aggregate {kind!r}")
         with self._lock:
             return queries[kind]()
+
+    def usage_frame(
+        self, where: AttemptFilter, columns: list[str],
+        excluded: frozenset[tuple[str, str]] = frozenset(),
+    ) -> pd.DataFrame:
+        """The 'usage' aggregate as a frame, built in chunks (store/reads.py)."""
+        clause, params = where.where()
+        with self._lock:
+            return read_usage_frame(self._conn, clause, params, columns, excluded)
 
     def holdings(self) -> pd.DataFrame:
         """What the store holds, one row per suite × task × prompt × condition: sampling,
