@@ -18,7 +18,6 @@ Targets (issue 8): ≤ 3 s on 20 models × 60 items × 64 samples, ≤ 30 s on 2
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import sqlite3
@@ -150,17 +149,11 @@ def build_old(path: Path, models: int, items: int, samples: int) -> None:
 
 
 def cached(kind: str, size: tuple[int, int, int]) -> Path:
-    CACHE.mkdir(exist_ok=True)
-    tag = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:8]
-    path = CACHE / f"{kind}-{size[0]}x{size[1]}x{size[2]}-{tag}.db"
-    if not path.exists():
-        started = time.monotonic()
-        tmp = path.with_suffix(".tmp")
-        tmp.unlink(missing_ok=True)
-        (build_new if kind == "new" else build_old)(tmp, *size)
-        tmp.rename(path)
-        print(f"  built {path.name} in {time.monotonic() - started:.0f} s", file=sys.stderr)
-    return path
+    from common import cached_store  # type: ignore[import-not-found]
+
+    build = build_new if kind == "new" else build_old
+    return cached_store(CACHE, f"{kind}-{size[0]}x{size[1]}x{size[2]}", Path(__file__),
+                        lambda tmp: build(tmp, *size))
 
 
 def timed(cmd: list[str], env: dict[str, str], timeout: float) -> tuple[float | None, float | None, str]:
@@ -182,14 +175,9 @@ def timed(cmd: list[str], env: dict[str, str], timeout: float) -> tuple[float | 
 
 def previous_tree(rev: str) -> Path | None:
     """A checkout of the previous version (a git worktree), or None when git cannot make one."""
-    where = CACHE / f"papertiger-{rev}"
-    if not where.exists():
-        made = subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(where), rev],
-                              capture_output=True, text=True)
-        if made.returncode != 0:
-            print(f"  cannot check out {rev}: {made.stderr.strip()}", file=sys.stderr)
-            return None
-    return where
+    from common import checkout  # type: ignore[import-not-found]
+
+    return checkout(rev, CACHE / f"papertiger-{rev}")
 
 
 def main() -> None:

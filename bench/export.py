@@ -167,19 +167,9 @@ def build(path: Path, n: int, texts: str) -> None:
 
 
 def cached(n: int, texts: str) -> Path:
-    CACHE.mkdir(exist_ok=True)
-    tag = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:8]
-    path = CACHE / f"export-{texts}-{n}-{tag}.db"
-    if not path.exists():
-        started = time.monotonic()
-        tmp = path.with_suffix(".tmp")
-        for leftover in CACHE.glob(f"{tmp.name}*"):
-            leftover.unlink()
-        build(tmp, n, texts)
-        tmp.rename(path)
-        print(f"  built {path.name} ({path.stat().st_size / 2**20:,.0f} MB) in "
-              f"{time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
-    return path
+    from common import cached_store  # type: ignore[import-not-found]
+
+    return cached_store(CACHE, f"export-{texts}-{n}", Path(__file__), lambda tmp: build(tmp, n, texts))
 
 
 Timing = tuple[float | None, float | None, float | None, str]  # wall s, CPU s, peak MB, status
@@ -207,16 +197,11 @@ def timed(cmd: list[str], env: dict[str, str], timeout: float, cap_gb: float) ->
 
 def previous_tree(rev: str) -> Path | None:
     """A checkout of `rev` (a detached git worktree in /tmp), or None when git cannot make one."""
+    from common import checkout  # type: ignore[import-not-found]
+
     sha = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", rev], capture_output=True,
                          text=True).stdout.strip()
-    where = Path("/tmp") / f"papertiger-export-{sha or rev}"
-    if not where.exists():
-        made = subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(where), rev],
-                              capture_output=True, text=True)
-        if made.returncode != 0:
-            print(f"  cannot check out {rev}: {made.stderr.strip()}", file=sys.stderr)
-            return None
-    return where
+    return checkout(rev, Path("/tmp") / f"papertiger-export-{sha or rev}")
 
 
 def same_output(fmt: str, new: Path, old: Path) -> str:
