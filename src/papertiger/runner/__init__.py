@@ -7,7 +7,6 @@ from papertiger.runner.probe_run import ProbeSummary, probe, probe_async
 from papertiger.runner.progress import ModelProgress, QuietObserver, RunObserver
 from papertiger.runner.regrade import RegradeSummary, regrade
 from papertiger.runner.run import (
-    Interrupted,
     check_spec,
     make_provider,
     plan_run,
@@ -15,6 +14,7 @@ from papertiger.runner.run import (
     run_async,
     spec_json,
 )
+from papertiger.runner.signals import Interrupted
 from papertiger.runner.spec import RunSpec
 
 __all__ = [

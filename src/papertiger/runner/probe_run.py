@@ -32,9 +32,8 @@ from papertiger.runner.probe import (
     probe_grades,
     resolve_modes,
 )
-from papertiger.runner.run import Interrupted
 from papertiger.runner.secrets import Redactor
-from papertiger.runner.signals import cancel_on_signals
+from papertiger.runner.signals import recorded
 from papertiger.schema import Attempt, ChatRequest, Completion, ModelSpec, SamplingParams
 from papertiger.store import SQLiteStore, open_store, writer_lock
 
@@ -188,23 +187,7 @@ async def _decide(spec: ProbeSpec, provider: Provider, preflight: bool,
 
 async def _recorded(store: SQLiteStore, run_id: str, work: Coroutine[Any, Any, None]) -> None:
     """Await `work` under the signal handlers; record how the run ended."""
-    caught: list[str] = []
-    task = asyncio.ensure_future(work)
-    outcome = "failed"
-    try:
-        with cancel_on_signals(task, caught):
-            await task
-        outcome = "completed"
-    except asyncio.CancelledError:
-        outcome = "interrupted"
-        if caught:
-            raise Interrupted(caught[0]) from None
-        raise
-    except KeyboardInterrupt:
-        outcome = "interrupted"
-        raise
-    finally:
-        store.finish_run(run_id, outcome=outcome)
+    await recorded(work, lambda outcome: store.finish_run(run_id, outcome=outcome))
 
 
 async def probe_async(spec: ProbeSpec, argv: Sequence[str] = (), provider: Provider | None = None,

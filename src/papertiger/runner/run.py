@@ -17,26 +17,18 @@ import os
 from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 
-from papertiger.errors import ConfigError, PapertigerError
+from papertiger.errors import ConfigError
 from papertiger.grading import get_grader
 from papertiger.providers import Provider, ProviderContext, providers_for
 from papertiger.runner.execute import RunSummary, execute, provider_parts
 from papertiger.runner.plan import Plan, make_plan, work_items
 from papertiger.runner.progress import RunObserver
 from papertiger.runner.secrets import Redactor
-from papertiger.runner.signals import cancel_on_signals
+from papertiger.runner.signals import recorded
 from papertiger.runner.spec import RunSpec
 from papertiger.store import AttemptFilter, SQLiteStore, open_store, writer_lock
 
 MAX_PLAN_WITHOUT_YES = 10_000_000
-
-
-class Interrupted(PapertigerError):
-    """The run was stopped by a signal; finished attempts are stored. `signal` names it."""
-
-    def __init__(self, signame: str) -> None:
-        self.signal = signame
-        super().__init__(f"stopped by {signame}")
 
 
 def _version() -> str:
@@ -219,26 +211,11 @@ async def _execute(
     observer: RunObserver | None,
     redactor: Redactor,
 ) -> RunSummary:
-    caught: list[str] = []
-    task = asyncio.ensure_future(
-        execute(spec, plan, store, grader, run_id, provider, observer, redactor)  # type: ignore[arg-type]
+    return await recorded(
+        execute(spec, plan, store, grader, run_id, provider, observer, redactor),  # type: ignore[arg-type]
+        lambda outcome: store.finish_run(run_id, outcome=outcome),
+        lambda summary: "stopped" if summary.stopped else "completed",
     )
-    outcome = "failed"
-    try:
-        with cancel_on_signals(task, caught):
-            summary = await task
-        outcome = "stopped" if summary.stopped else "completed"
-        return summary
-    except asyncio.CancelledError:
-        outcome = "interrupted"
-        if caught:
-            raise Interrupted(caught[0]) from None
-        raise
-    except KeyboardInterrupt:
-        outcome = "interrupted"
-        raise
-    finally:
-        store.finish_run(run_id, outcome=outcome)
 
 
 def run(

@@ -7,10 +7,46 @@ import asyncio
 import contextlib
 import signal
 import threading
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any, TypeVar
 
-__all__ = ["cancel_on_signals"]
+from papertiger.errors import PapertigerError
+
+__all__ = ["Interrupted", "cancel_on_signals", "recorded"]
+
+T = TypeVar("T")
+
+
+class Interrupted(PapertigerError):
+    """The run was stopped by a signal; finished attempts are stored. `signal` names it."""
+
+    def __init__(self, signame: str) -> None:
+        self.signal = signame
+        super().__init__(f"stopped by {signame}")
+
+
+async def recorded(work: Coroutine[Any, Any, T], finish: Callable[[str], object],
+                   outcome_of: Callable[[T], str] = lambda _: "completed") -> T:
+    """Await `work` under the signal handlers and tell `finish` how it ended: its outcome,
+    'interrupted' (then `Interrupted` is raised for a signal) or 'failed'."""
+    caught: list[str] = []
+    task = asyncio.ensure_future(work)
+    outcome = "failed"
+    try:
+        with cancel_on_signals(task, caught):
+            result = await task
+        outcome = outcome_of(result)
+        return result
+    except asyncio.CancelledError:
+        outcome = "interrupted"
+        if caught:
+            raise Interrupted(caught[0]) from None
+        raise
+    except KeyboardInterrupt:
+        outcome = "interrupted"
+        raise
+    finally:
+        finish(outcome)
 
 
 @contextlib.contextmanager
