@@ -69,13 +69,18 @@ def _skipped_terminal(result: Skipped, console: Console) -> None:
                   f"{rich_escape(result.reason)}[/]")
 
 
+def _heading(section: str) -> str:
+    """A section's name as a heading: 'reference-model regression' → 'Reference-model …'."""
+    return section[:1].upper() + section[1:]
+
+
 SKIPPED = SectionRenderer(
-    title=lambda r: r.section,
+    title=lambda r: _heading(r.section),
     terminal=_skipped_terminal,
-    markdown=lambda r: f"## {r.section}\n\nNot computed: {r.reason}\n",
+    markdown=lambda r: f"## {_heading(r.section)}\n\nNot computed: {r.reason}\n",
     json=lambda r: {"skipped": True, "section": r.section, "reason": r.reason},
     html=lambda r: Markup("<section class=\"extra\"><h2>{}</h2><p class=\"muted\">Not computed: {}.</p></section>").format(
-        escape(r.section), escape(r.reason)),
+        escape(_heading(r.section)), escape(r.reason)),
 )
 
 
