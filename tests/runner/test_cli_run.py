@@ -133,8 +133,9 @@ def test_a_signal_stops_cleanly_and_says_how_to_resume(
     assert signal.Signals(signum).name in err
     assert 20 <= len(kept) < 720
     assert set(kept) <= {e.get("key") for e in log}
-    # every attempt the server finished answering before the stop was committed
+    # every attempt the server finished answering before the stop was committed, except
+    # those still in flight in the client: two models × 4 each share the endpoint
     missing = answered - set(kept)
-    assert len(missing) <= 4, f"{len(missing)} answered attempts were not stored"
+    assert len(missing) <= 2 * 4, f"{len(missing)} answered attempts were not stored"
     con = sqlite3.connect(db)
     assert con.execute("SELECT outcome FROM runs").fetchall() == [("interrupted",)]
