@@ -24,10 +24,7 @@ import argparse
 import json
 import math
 import os
-import resource
-import socket
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,57 +33,25 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parent.parent / "shared" / "bench"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+sys.path.insert(0, str(HERE))
+from common import measured, start_server  # type: ignore[import-not-found]  # noqa: E402
+from common import write_suite as common_write_suite  # type: ignore[import-not-found]  # noqa: E402
 
 
 def _start_server(stack: ExitStack, shared: Path, latency_ms: int, chunk_tokens: int) -> str:
     """One fake server in its own process, stopped when `stack` closes; its base URL."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, str(shared / "fake_openai_server.py"), "--backend", "aiohttp",
-         "--port", str(port), "--latency-ms", str(latency_ms), "--tokens", "1024",
-         "--stream-chunk-tokens", str(chunk_tokens)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    proc, url = start_server(shared, latency_ms, chunk_tokens)
 
     def stop() -> None:
         proc.terminate()
         proc.wait(10)
 
     stack.callback(stop)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return f"http://127.0.0.1:{port}/v1"
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("fake server did not start")
+    return url
 
 
 def write_suite(folder: Path, shared: Path = SHARED) -> tuple[Path, Path]:
-    """The 60 workload problems as a 30 + 30 suite graded against the server's answers
-    (as bench/runner.py writes it), and a template that sends the problem bare."""
-    rows = [json.loads(x) for x in (shared / "workload" / "aime_synth.jsonl").read_text().splitlines()]
-    for name, part in (("a", rows[:30]), ("b", rows[30:])):
-        with (folder / f"synth_{name}.jsonl").open("w") as handle:
-            for row in part:
-                handle.write(json.dumps({"id": row["id"], "problem": row["prompt"],
-                                         "answer": str(row["fake_answer"])}) + "\n")
-    suites = folder / "suites.toml"
-    suites.write_text(
-        '[[suite]]\nname = "synth"\ngrader = "integer"\n'
-        '[suite.old]\nname = "synth_a"\npath = "synth_a.jsonl"\ncount = 30\n'
-        '[suite.fresh]\nname = "synth_b"\npath = "synth_b.jsonl"\ncount = 30\n'
-    )
-    template = folder / "bare.txt"
-    template.write_text("{problem}")
-    return suites, template
+    return common_write_suite(folder, shared)
 
 
 def _models(folder: Path, urls: list[str], concurrency: int) -> Path:
@@ -109,15 +74,7 @@ def run_case(*, endpoints: int, latency_ms: int, k: int, concurrency: int, chunk
                "--models", str(_models(folder, urls, concurrency)), "--suite", "synth",
                "--suites", str(suites), "--samples", str(k), "--prompt", str(template),
                "--db", str(db)]
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False,
-                              env={**os.environ, "TERM": "dumb", "COLUMNS": "120"})
-        wall = time.perf_counter() - start
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if proc.returncode != 0:
-        raise RuntimeError(f"papertiger run failed ({proc.returncode}): {proc.stderr[-2000:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        wall, cpu, _ = measured(cmd, {**os.environ, "TERM": "dumb", "COLUMNS": "120"})
     con = sqlite3.connect(db)
     ok, correct, used = con.execute(
         "SELECT COUNT(*), SUM(g.correct), COUNT(DISTINCT a.endpoint) FROM attempts a "

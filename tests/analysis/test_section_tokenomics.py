@@ -232,7 +232,7 @@ def test_the_narrow_usage_read_matches_the_per_attempt_frame(tmp_path: Path) -> 
 
     db = write_store(tmp_path / "u.db", MODELS, _rows())
     selected = select_attempts(AttemptSource(db))
-    narrow = pd.DataFrame(selected.usage(), columns=list(USAGE_COLUMNS))
+    narrow = selected.usage_frame()
     wide = selected.frame[list(USAGE_COLUMNS)]
     key = ["model", "form", "item_id", "completion_tokens", "correct"]
     narrow = narrow.assign(correct=narrow["correct"].astype(bool)).sort_values(key, ignore_index=True)

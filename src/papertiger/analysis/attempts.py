@@ -112,12 +112,9 @@ class SelectedAttempts:
                 return store.aggregate(kind, self.where, self.excluded)  # type: ignore[no-any-return]
         return self._cached(f"agg:{kind}", load)  # type: ignore[no-any-return]
 
-    def usage(self) -> list[tuple[Any, ...]]:
-        """Per attempt, usage, timing and grade columns only (cost and speed sections)."""
-        return self.aggregate("usage")
-
     def usage_frame(self) -> pd.DataFrame:
-        """`usage()` as a frame with USAGE_COLUMNS, built once (sections share it: read-only);
+        """Per attempt, usage, timing and grade columns only (cost and speed sections), as a
+        frame with USAGE_COLUMNS, built once (sections share it: read-only);
         from the per-attempt frame when a named grader is chosen."""
         def load() -> pd.DataFrame:
             if self.grader is not None:  # a named grader: the store's aggregates don't apply
@@ -220,7 +217,7 @@ USAGE_COLUMNS = (
     "model", "form", "item_id", "status", "finish_reason", "prompt_tokens", "completion_tokens",
     "reasoning_tokens", "cost_usd", "latency_s", "queue_s", "ttft_s", "output_tokens_per_s",
     "correct", "flags",
-)  # the order of store.reads.usage_rows
+)  # the order of store.reads.usage_frame
 
 
 class NoSolveAttempts(ConfigError):

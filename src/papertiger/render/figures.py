@@ -15,6 +15,7 @@ from typing import Any, Literal
 import matplotlib
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backend_bases import RendererBase
@@ -368,6 +369,12 @@ def _metadata(fmt: str) -> dict[str, str | None]:
 
 _PROLOG = re.compile(r"\A.*?(?=<svg\b)", re.DOTALL)
 _METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
+
+
+def inline_svg(fig: Figure | None) -> Markup | None:
+    """`figure_svg` marked safe for a template, None without a figure. Safe: matplotlib
+    escapes every text it writes into the SVG."""
+    return None if fig is None else Markup(figure_svg(fig))  # noqa: S704
 
 
 def figure_svg(fig: Figure) -> str:

@@ -86,20 +86,13 @@ def form_stat_rows(
     ).fetchall()
 
 
-def usage_rows(
-    conn: sqlite3.Connection, clause: str, params: list[Any],
-    excluded: frozenset[tuple[str, str]] = frozenset(),
-) -> list[tuple[Any, ...]]:
-    """Per attempt, only the usage, timing and grade columns cost and speed read (in the
-    order of analysis.attempts.USAGE_COLUMNS): no text is read."""
-    return _usage_cursor(conn, clause, params, excluded).fetchall()
-
-
 def usage_frame(
     conn: sqlite3.Connection, clause: str, params: list[Any], columns: list[str],
     excluded: frozenset[tuple[str, str]] = frozenset(), chunk: int = 250_000,
 ) -> pd.DataFrame:
-    """`usage_rows` as a frame with `columns`, built a chunk of rows at a time.
+    """Per attempt, only the usage, timing and grade columns cost and speed read (in the
+    order of analysis.attempts.USAGE_COLUMNS; no text is read), as a frame with `columns`
+    built a chunk of rows at a time.
 
     A list of ten million row tuples holds every value as a Python object (about 700 bytes
     per attempt); frames of a chunk each hold them as columns, so only one chunk of tuples
@@ -107,7 +100,14 @@ def usage_frame(
     """
     import pandas as pd
 
-    cursor = _usage_cursor(conn, clause, params, excluded)
+    clause, params = _where(clause, params, excluded)
+    cursor = conn.execute(
+        "SELECT a.model, a.form, a.item_id, a.status, a.finish_reason, a.prompt_tokens,"
+        " a.completion_tokens, a.reasoning_tokens, a.cost_usd, a.latency_s, a.queue_s,"
+        " a.ttft_s, a.output_tokens_per_s, a.grade_correct, a.grade_flags"
+        f" FROM attempts a WHERE {clause}",
+        params,
+    )
     parts = []
     while rows := cursor.fetchmany(chunk):
         parts.append(pd.DataFrame(rows, columns=columns))
@@ -118,19 +118,6 @@ def usage_frame(
         if frame[name].dtype == object and any(part[name].dtype != object for part in parts):
             frame[name] = pd.Series(frame[name].tolist(), name=name)
     return frame
-
-
-def _usage_cursor(
-    conn: sqlite3.Connection, clause: str, params: list[Any], excluded: frozenset[tuple[str, str]]
-) -> sqlite3.Cursor:
-    clause, params = _where(clause, params, excluded)
-    return conn.execute(
-        "SELECT a.model, a.form, a.item_id, a.status, a.finish_reason, a.prompt_tokens,"
-        " a.completion_tokens, a.reasoning_tokens, a.cost_usd, a.latency_s, a.queue_s,"
-        " a.ttft_s, a.output_tokens_per_s, a.grade_correct, a.grade_flags"
-        f" FROM attempts a WHERE {clause}",
-        params,
-    )
 
 
 def endpoint_count_rows(conn: sqlite3.Connection, clause: str, params: list[Any]) -> list[tuple[Any, ...]]:

@@ -41,7 +41,6 @@ from papertiger.store.reads import (
     item_count_rows,
     majority_rows,
     model_condition_rows,
-    usage_rows,
 )
 from papertiger.store.reads import (
     usage_frame as read_usage_frame,
@@ -338,8 +337,8 @@ class SQLiteStore:
         self, kind: str, where: AttemptFilter, excluded: frozenset[tuple[str, str]] = frozenset()
     ) -> list[tuple[Any, ...]]:
         """SQL aggregates over the chosen attempts (see store/reads.py): 'counts',
-        'majority', 'form_stats', 'conditions', 'form_dates', 'graders', 'usage' or
-        'endpoints'. `excluded` drops
+        'majority', 'form_stats', 'conditions', 'form_dates', 'graders' or 'endpoints'
+        (per-attempt usage: `usage_frame`). `excluded` drops
         (form, item_id) items."""
         clause, params = where.where()
         queries = {
@@ -349,7 +348,6 @@ class SQLiteStore:
             "conditions": lambda: model_condition_rows(self._conn, clause, params),
             "form_dates": lambda: form_date_rows(self._conn, clause, params),
             "graders": lambda: grader_rows(self._conn, clause, params),
-            "usage": lambda: usage_rows(self._conn, clause, params, excluded),
             "endpoints": lambda: endpoint_count_rows(self._conn, clause, params),
         }
         if kind not in queries:
@@ -361,7 +359,7 @@ class SQLiteStore:
         self, where: AttemptFilter, columns: list[str],
         excluded: frozenset[tuple[str, str]] = frozenset(),
     ) -> pd.DataFrame:
-        """The 'usage' aggregate as a frame, built in chunks (store/reads.py)."""
+        """Per attempt, usage, timing and grade columns, built in chunks (store/reads.py)."""
         clause, params = where.where()
         with self._lock:
             return read_usage_frame(self._conn, clause, params, columns, excluded)

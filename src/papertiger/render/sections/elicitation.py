@@ -290,7 +290,7 @@ def figures(result: ElicitationSection) -> dict[str, Figure]:
 
 
 def html(result: ElicitationSection) -> Markup:
-    from papertiger.render.figures import figure_svg
+    from papertiger.render.figures import inline_svg
 
     fig = figure(result)
     return template(
@@ -299,7 +299,7 @@ def html(result: ElicitationSection) -> Markup:
         row_colours=[colours(result.groups).get(c.group or "", "transparent")
                      for c in result.curves],
         contrasts=contrast_context(result.contrasts), notes=list(result.notes),
-        svg=Markup(figure_svg(fig)) if fig is not None else None,  # noqa: S704 - matplotlib SVG
+        svg=inline_svg(fig),
         no_figure="no model has a pass@k curve to draw",
     )
 

@@ -215,9 +215,9 @@ def figures(result: HarnessSection) -> dict[str, Figure]:
 
 
 def html(result: HarnessSection) -> Markup:
-    from papertiger.render.figures import figure_svg
+    from papertiger.render.figures import inline_svg
     fig = forest(result)
-    svg = Markup(figure_svg(fig)) if fig is not None else None  # noqa: S704 - matplotlib escapes SVG text
+    svg = inline_svg(fig)
     return template(
         "harnesses.html.j2", title=TITLE, explain=explain(result), header=HEADER,
         rows=rows(result), pool_header=POOL_HEADER, pool_rows=pool_rows(result),

@@ -295,14 +295,14 @@ def figures(result: HumansSection) -> dict[str, Figure]:
 
 
 def html(result: HumansSection) -> Markup:
-    from papertiger.render.figures import figure_svg
+    from papertiger.render.figures import inline_svg
     pct, mix = percentile_figure(result), topics_figure(result)
     topics_reason = (result.topics.reason if isinstance(result.topics, Skipped)
                      else "no topic file given (--topics)")
     return template(
         "humans.html.j2", title=TITLE, explain=explain(result), tables=_tables(result),
-        pct_svg=Markup(figure_svg(pct)) if pct is not None else None,  # noqa: S704
-        mix_svg=Markup(figure_svg(mix)) if mix is not None else None,  # noqa: S704
+        pct_svg=inline_svg(pct),
+        mix_svg=inline_svg(mix),
         no_pct=("no form of the report has human statistics" if result.humans_path
                 else "no human statistics given (--humans)"),
         no_mix=topics_reason,

@@ -221,7 +221,7 @@ def _figures(result: ProbeSection) -> dict[str, Figure]:
 
 
 def _html(result: ProbeSection) -> Markup:
-    from papertiger.render.figures import figure_svg
+    from papertiger.render.figures import inline_svg
     from papertiger.render.html import environment
 
     fig = probe_figure(result)
@@ -230,7 +230,7 @@ def _html(result: ProbeSection) -> Markup:
         title=result.title, how=_how(result), headers=HEADERS,
         tables=[(TEXT_TITLE, _rows(result, True)), (ANSWER_TITLE, _rows(result, False))],
         form_headers=headers, form_rows=form_rows, sides=_sides(result), notes=result.notes,
-        svg=Markup(figure_svg(fig)) if fig is not None else None,
+        svg=inline_svg(fig),
     )
     return Markup(html)
 

@@ -138,7 +138,7 @@ def figures(result: PromptSection) -> dict[str, Figure]:
 
 
 def html(result: PromptSection) -> Markup:
-    from papertiger.render.figures import figure_svg
+    from papertiger.render.figures import inline_svg
 
     fig = figure(result)
     palette = colours(result.groups)
@@ -147,7 +147,7 @@ def html(result: PromptSection) -> Markup:
         rows=_rows(result),
         row_colours=[palette.get(d.group or "", "transparent") for d in result.differences],
         contrasts=contrast_context(result.contrasts), notes=list(result.notes),
-        svg=Markup(figure_svg(fig)) if fig is not None else None,  # noqa: S704 - matplotlib SVG
+        svg=inline_svg(fig),
         no_figure="no model has attempts under two prompts on the same items",
     )
 

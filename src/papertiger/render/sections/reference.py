@@ -207,7 +207,7 @@ def figures(result: ReferenceSection) -> dict[str, Figure]:
 
 
 def html(result: ReferenceSection) -> Markup:
-    from papertiger.render.figures import figure_svg
+    from papertiger.render.figures import inline_svg
 
     fig = figure(result)
     palette = colours(result.groups)
@@ -223,7 +223,7 @@ def html(result: ReferenceSection) -> Markup:
     return template(
         "reference.html.j2", title=TITLE, explain=explain(result), header=HEADER, pairs=pairs,
         method=result.method, notes=list(result.notes),
-        svg=Markup(figure_svg(fig)) if fig is not None else None,  # noqa: S704 - matplotlib SVG
+        svg=inline_svg(fig),
         no_figure="no pair of forms could be computed",
     )
 

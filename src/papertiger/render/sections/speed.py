@@ -171,7 +171,7 @@ def figures(result: SpeedSection) -> dict[str, Figure]:
 
 
 def html(result: SpeedSection) -> Markup:
-    from papertiger.render.figures import figure_svg
+    from papertiger.render.figures import inline_svg
 
     fig = figure(result)
     palette = colours(result.groups)
@@ -180,7 +180,7 @@ def html(result: SpeedSection) -> Markup:
         rows=_rows(result),
         row_colours=[palette.get(r.group or "", "transparent") for r in result.rows],
         contrasts=contrast_context(result.contrasts, digits=0), notes=list(result.notes),
-        svg=Markup(figure_svg(fig)) if fig is not None else None,  # noqa: S704 - matplotlib SVG
+        svg=inline_svg(fig),
         no_figure="no attempt carries tokens/s, time to first token or end-to-end time",
     )
 

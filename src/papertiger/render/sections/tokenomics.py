@@ -235,7 +235,7 @@ def figures(result: TokenomicsSection) -> dict[str, Figure]:
 
 
 def html(result: TokenomicsSection) -> Markup:
-    from papertiger.render.figures import figure_svg
+    from papertiger.render.figures import inline_svg
 
     fig = figure(result)
     palette = colours(result.groups)
@@ -248,7 +248,7 @@ def html(result: TokenomicsSection) -> Markup:
         row_colours=[palette.get(r.group or "", "transparent") for r in result.rows],
         discount_colours=[palette.get(d.group or "", "transparent") for d in result.discounts],
         notes=list(result.notes),
-        svg=Markup(figure_svg(fig)) if fig is not None else None,  # noqa: S704 - matplotlib SVG
+        svg=inline_svg(fig),
         no_figure="no model has both a known cost and a success",
     )
 
